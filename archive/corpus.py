@@ -1,0 +1,100 @@
+"""The JSON Lines corpus, ``DIR/articles.jsonl``: append-only, one record a line, UTF-8.
+
+Append-only means a killed writer can leave at most one half-written last line.  It is
+never kept silently: ``repair`` moves it aside to ``articles.jsonl.partial`` (nothing is
+lost, an operator can look at it) before anything new is appended.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+CORPUS_NAME = "articles.jsonl"
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """One record as one JSON line: UTF-8 text kept readable (no \\uXXXX escapes)."""
+    return json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n"
+
+
+def repair(path: Path) -> int:
+    """Cut a half-written last line off ``path`` into ``path.partial``; return bytes moved."""
+    if not path.exists() or path.stat().st_size == 0:
+        return 0
+    with path.open("rb+") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        tail_start = _last_newline_end(handle, size)
+        if tail_start == size:
+            return 0
+        handle.seek(tail_start)
+        fragment = handle.read()
+        with path.with_name(path.name + ".partial").open("ab") as aside:
+            aside.write(fragment + b"\n")
+        handle.truncate(tail_start)
+    return len(fragment)
+
+
+def _last_newline_end(handle: Any, size: int) -> int:
+    """Offset just after the last newline in the file (0 when there is none)."""
+    position = size
+    while position > 0:
+        step = min(65536, position)
+        position -= step
+        handle.seek(position)
+        chunk = handle.read(step)
+        index = chunk.rfind(b"\n")
+        if index >= 0:
+            return position + index + 1
+    return 0
+
+
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """Stream the records of a corpus file, naming the line of any malformed one."""
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: malformed JSON line: {exc}") from exc
+
+
+class CorpusWriter:
+    """Appends records to ``DIR/articles.jsonl`` and knows the latest version of each id."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / CORPUS_NAME
+        self.repaired_bytes = repair(self.path)
+        self.latest: dict[int, tuple[int, str]] = {}
+        if self.path.exists():
+            for record in read_records(self.path):
+                self.latest[record["id"]] = (record.get("version", 1), record["content_hash"])
+        self._handle = self.path.open("a", encoding="utf-8")
+
+    def next_version(self, record: dict[str, Any]) -> int | None:
+        """The version number ``record`` would get, or None when that body is already stored."""
+        known = self.latest.get(record["id"])
+        if known is None:
+            return 1
+        version, digest = known
+        return None if digest == record["content_hash"] else version + 1
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Append one record as a whole line, flushed so a crash loses at most this line."""
+        self._handle.write(dumps(record))
+        self._handle.flush()
+        self.latest[record["id"]] = (record.get("version", 1), record["content_hash"])
+
+    def close(self) -> None:
+        """Flush and fsync: the corpus is on disk when the crawl says it is done."""
+        if self._handle.closed:
+            return
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()

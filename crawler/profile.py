@@ -1,0 +1,90 @@
+"""Outlet profiles: what one mediaOn outlet differs in, as data.
+
+A profile is a TOML file (see ``crawler/profiles/newmediatimes.toml``).  It is compiled
+once into regular expressions and XPath objects, so extraction, the hot path, never
+recompiles them.  Another outlet on the CMS is a new profile file, not new code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from lxml.etree import XPath, XPathError
+
+PROFILE_DIR = Path(__file__).with_name("profiles")
+DEFAULT_PROFILE = "newmediatimes"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A compiled outlet profile."""
+
+    key: str
+    name: str
+    language: str
+    title_suffixes: tuple[str, ...]
+    soft_404_markers: tuple[str, ...]
+    published_labels: tuple[str, ...]
+    modified_labels: tuple[str, ...]
+    require_html_end: bool
+    byline_prefix: re.Pattern[str]
+    boilerplate: tuple[re.Pattern[str], ...]
+    stop_markers: tuple[str, ...]
+    xpaths: dict[str, tuple[XPath, ...]]
+    prune: tuple[str, ...]
+    page_prune: tuple[str, ...]
+
+    def is_boilerplate(self, paragraph: str) -> bool:
+        """True when a paragraph is outlet chrome (signature, copyright, footer), not text."""
+        return any(p.search(paragraph) for p in self.boilerplate)
+
+    def ends_body(self, paragraph: str) -> bool:
+        """True when a paragraph belongs to the footer: nothing after it is body text."""
+        return any(marker in paragraph for marker in self.stop_markers)
+
+
+def _compile(key: str, data: dict) -> Profile:
+    patterns = data.get("patterns", {})
+    xpaths = data.get("xpaths", {})
+    compiled = {
+        name: tuple(XPath(x) for x in exprs)
+        for name, exprs in xpaths.items()
+        if name not in ("prune", "page_prune")
+    }
+    return Profile(
+        key=key,
+        name=data["name"],
+        language=data.get("language", "ko"),
+        title_suffixes=tuple(data.get("title_suffixes", ())),
+        soft_404_markers=tuple(data.get("soft_404_markers", ())),
+        published_labels=tuple(data.get("published_labels", ("등록",))),
+        modified_labels=tuple(data.get("modified_labels", ("수정",))),
+        require_html_end=bool(data.get("require_html_end", False)),
+        byline_prefix=re.compile(patterns.get("byline_prefix", r"(?!)")),
+        boilerplate=tuple(re.compile(p, re.IGNORECASE) for p in patterns.get("boilerplate", ())),
+        stop_markers=tuple(patterns.get("stop_markers", ())),
+        xpaths=compiled,
+        prune=tuple(xpaths.get("prune", ())),
+        page_prune=tuple(xpaths.get("page_prune", ())),
+    )
+
+
+@lru_cache(maxsize=32)
+def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
+    """Load a bundled profile by name (``newmediatimes``) or any profile file by path."""
+    path = Path(name_or_path)
+    if path.suffix != ".toml":
+        path = PROFILE_DIR / f"{name_or_path}.toml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in PROFILE_DIR.glob("*.toml")))
+        raise ValueError(f"unknown outlet profile {name_or_path!r} (bundled: {known})")
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    try:
+        return _compile(path.stem, data)
+    except (KeyError, re.error, ValueError, XPathError) as exc:
+        raise ValueError(f"invalid outlet profile {path.name}: {exc}") from exc

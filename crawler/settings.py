@@ -1,0 +1,64 @@
+"""Scrapy settings of the newsarc crawler: polite by default, because real outlets are small.
+
+``newsarc crawl`` and ``scrapy crawl outlet`` both start from this module; everything here
+can be overridden with ``-s NAME=VALUE``.  newsarc's own settings start with ``NEWSARC_``.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    NEWSARC_VERSION = version("newsarc")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    NEWSARC_VERSION = "0.0.0"
+
+BOT_NAME = "newsarc"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Identify clearly; an operator adds a contact with -s NEWSARC_CONTACT=mailto:...
+USER_AGENT = f"newsarc/{NEWSARC_VERSION} (news archiving crawler; Scrapy)"
+NEWSARC_CONTACT = ""
+
+# Politeness: robots.txt, at most 2 requests at a time per host, a delay, AutoThrottle.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# What `--no-throttle` applies, for the loopback replica and benchmarks only.
+NO_THROTTLE = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "RANDOMIZE_DOWNLOAD_DELAY": False,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+}
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.CorpusPipeline": 500,
+}
+EXTENSIONS = {
+    "crawler.extensions.CrawlReport": 500,
+}
+
+# newsarc settings.
+NEWSARC_OUT = None  # the archive directory (required): -s NEWSARC_OUT=DIR or -a out=DIR
+NEWSARC_PROFILE = "newmediatimes"  # outlet profile: a bundled name or a .toml path
+# Stop after writing this many articles: Scrapy's own CLOSESPIDER_ITEMCOUNT (0: no limit).
+CLOSESPIDER_ITEMCOUNT = 0
+NEWSARC_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: none)

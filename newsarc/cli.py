@@ -1,0 +1,189 @@
+"""The ``newsarc`` command: one front for the crawler, the extractor, the replica and the demo.
+
+Each subcommand does one thing and prints what it did; exit codes: 0 ok, 1 the work ran
+but something failed (listed in its output), 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except ValueError as exc:
+        print(f"newsarc {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsarc", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    crawl = commands.add_parser("crawl", help="crawl an outlet into an archive directory")
+    crawl.add_argument("site", metavar="SITE_URL", help="the outlet's address, e.g. https://host")
+    crawl.add_argument("--out", required=True, metavar="DIR", help="archive directory")
+    _crawl_options(crawl)
+    crawl.set_defaults(handler=_cmd_crawl)
+
+    extract = commands.add_parser("extract", help="extract records from saved HTML pages")
+    extract.add_argument("paths", nargs="+", metavar="PATH", help="HTML files, or - for stdin")
+    extract.add_argument("--url", help="the page's URL (default: its canonical link or og:url)")
+    extract.add_argument("--profile", default="newmediatimes", help="outlet profile")
+    extract.set_defaults(handler=_cmd_extract)
+
+    replica = commands.add_parser("replica", help="serve the bundled replica of the outlet")
+    replica.add_argument("--host", default="127.0.0.1")
+    replica.add_argument("--port", type=int, default=8000)
+    replica.add_argument("--size", type=int, default=240, help="number of base articles")
+    replica.add_argument("--generation", type=int, default=0,
+                         help="content generation: each adds new and edited articles")
+    replica.set_defaults(handler=_cmd_replica)
+
+    demo = commands.add_parser("demo", help="crawl the bundled replica end to end")
+    demo.add_argument("--out", default="demo-archive", metavar="DIR")
+    demo.add_argument("--size", type=int, default=240, help="number of replica articles")
+    demo.set_defaults(handler=_cmd_demo)
+    return parser
+
+
+def _crawl_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-articles", type=int, default=0, metavar="N",
+                        help="stop after writing N articles")
+    parser.add_argument("--no-throttle", action="store_true",
+                        help="no delay, no AutoThrottle, 16 concurrent requests (loopback only)")
+    parser.add_argument("--profile", default="newmediatimes", help="outlet profile name or file")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="any Scrapy or NEWSARC_ setting")
+    parser.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log")
+
+
+# --- crawl ------------------------------------------------------------------------------
+
+def run_crawl(
+    site: str,
+    out: str | Path,
+    *,
+    max_articles: int = 0,
+    no_throttle: bool = False,
+    profile: str = "newmediatimes",
+    overrides: dict[str, str] | None = None,
+    verbose: bool = False,
+) -> dict[str, Any]:
+    """Run the ``outlet`` spider to completion in this process; return its summary."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from crawler.profile import load_profile
+    from crawler.spiders.outlet import OutletSpider
+    from crawler.urls import site_root
+
+    site_root(site)
+    load_profile(profile)
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    if no_throttle:
+        settings.setdict(settings.getdict("NO_THROTTLE"), priority="cmdline")
+    settings.setdict(
+        {
+            "NEWSARC_OUT": str(out),
+            "NEWSARC_PROFILE": profile,
+            "CLOSESPIDER_ITEMCOUNT": max_articles,
+            "LOG_LEVEL": "INFO" if verbose else "WARNING",
+            **(overrides or {}),
+        },
+        priority="cmdline",
+    )
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler(OutletSpider)
+    process.crawl(crawler, site=site)
+    process.start()
+    return crawler.stats.get_value("newsarc/summary") or {}
+
+
+def _overrides(pairs: list[str]) -> dict[str, str]:
+    result = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise ValueError(f"-s expects NAME=VALUE, got {pair!r}")
+        result[name] = value
+    return result
+
+
+def _cmd_crawl(args: argparse.Namespace) -> int:
+    summary = run_crawl(
+        args.site, args.out, max_articles=args.max_articles, no_throttle=args.no_throttle,
+        profile=args.profile, overrides=_overrides(args.set), verbose=args.verbose,
+    )
+    if not summary:
+        print("newsarc crawl: the crawl did not run (see the log above)", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"corpus: {Path(args.out) / 'articles.jsonl'}")
+    return EXIT_FAILED if summary.get("errors_total") else EXIT_OK
+
+
+# --- extract ----------------------------------------------------------------------------
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from crawler.extract import Skip, extract
+    from crawler.profile import load_profile
+
+    profile = load_profile(args.profile)
+    status = EXIT_OK
+    for path in args.paths:
+        try:
+            data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        except OSError as exc:
+            result: Any = Skip(f"unreadable file: {exc.strerror or exc}")
+            status = EXIT_FAILED
+        else:
+            result = extract(data, args.url, profile=profile)
+        if isinstance(result, Skip):
+            line = {"source": path, "skipped": result.reason}
+        else:
+            line = {**result, "source": path}
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+    return status
+
+
+# --- replica and demo -------------------------------------------------------------------
+
+def _cmd_replica(args: argparse.Namespace) -> int:
+    from newsarc.replica.server import serve
+
+    serve(host=args.host, port=args.port, size=args.size, generation=args.generation)
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from archive.corpus import CORPUS_NAME
+    from newsarc.replica.server import Replica
+
+    started = time.monotonic()
+    with Replica(size=args.size) as replica:
+        print(f"replica of the outlet serving at {replica.url}")
+        summary = run_crawl(replica.url, args.out, no_throttle=True)
+    corpus = Path(args.out) / CORPUS_NAME
+    count = sum(1 for _ in corpus.open(encoding="utf-8")) if corpus.exists() else 0
+    print(f"\ncorpus: {corpus.resolve()}")
+    print(f"articles in corpus: {count} (written this run: {summary.get('articles_written', 0)})")
+    print(f"took {time.monotonic() - started:.1f} s")
+    return EXIT_FAILED if summary.get("errors_total") else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
