@@ -114,6 +114,8 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
     body_el = _first(tree, profile, "body")
     if body_el is None and title is None:
         return Skip("not an article page: no headline and no body")
+    if body_el is None and _first(tree, profile, "not_article") is not None:
+        return Skip("not an article page: a list page")
     number = article_id(url) if url else None
     if number is None:
         return Skip("no article number: the URL is not an article URL (pass --url)")
@@ -127,6 +129,11 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
         paragraphs = _page_paragraphs(tree, profile)
     if title is None:
         return Skip("no headline")
+    published = _labelled_date(header, profile.published_labels) or _meta(
+        tree, "article:published_time", normalize_date=True
+    )
+    if body_el is None and published is None:
+        return Skip("not an article page: no body container and no date")
     not_body = {img["caption"] for img in images if img["caption"]} | {title}
     authors = _authors(tree, profile) or _byline_authors(paragraphs, profile)
     paragraphs = _clean_paragraphs(paragraphs, profile, not_body)
@@ -140,8 +147,7 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
         "title": title,
         "subtitle": _text_of(_first(tree, profile, "subtitle")),
         "section": _section(tree, profile),
-        "published": _labelled_date(header, profile.published_labels)
-        or _meta(tree, "article:published_time", normalize_date=True),
+        "published": published,
         "modified": _labelled_date(header, profile.modified_labels),
         "authors": authors,
         "body": body,

@@ -107,7 +107,7 @@ def run_crawl(
         },
         priority="cmdline",
     )
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(OutletSpider)
     process.crawl(crawler, site=site)
     process.start()

@@ -131,6 +131,7 @@ class OutletSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         """An article URL: a record, or a counted skip; and the article links on the page."""
+        self._count("pages/article")
         text = response.text if isinstance(response, TextResponse) else ""
         result = extract(text or response.body, response.url, profile=self.profile)
         if isinstance(result, Skip):
