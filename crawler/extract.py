@@ -28,12 +28,13 @@ import trafilatura
 from lxml import etree
 from lxml.html import Element as html_element
 from lxml.html import HtmlElement, document_fromstring
+from trafilatura.htmlprocessing import prune_unwanted_nodes
 from w3lib.encoding import html_to_unicode
 
 from archive.schema import SCHEMA_VERSION, content_hash
 from archive.timeutil import KST
 from crawler.profile import Profile, load_profile
-from crawler.urls import article_id, canonicalize, site_root
+from crawler.urls import article_id, canonical_article_url, site_root
 
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DATE_RE = r"(\d{4})[.\-/](\d{1,2})[.\-/](\d{1,2})\.?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
@@ -116,39 +117,39 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
         return Skip("not an article page: no headline and no body")
     if body_el is None and _first(tree, profile, "not_article") is not None:
         return Skip("not an article page: a list page")
-    number = article_id(url) if url else None
-    if number is None:
+    identity = _identify(url)
+    if identity is None:
         return Skip("no article number: the URL is not an article URL (pass --url)")
-    root = site_root(url)
-    header = _header_text(tree, profile)
-    if body_el is not None:
-        images = _images(body_el, root)
-        paragraphs = _body_paragraphs(body_el, profile)
-    else:
-        images = _page_images(tree, root)
-        paragraphs = _page_paragraphs(tree, profile)
+    number, root = identity
     if title is None:
         return Skip("no headline")
-    published = _labelled_date(header, profile.published_labels) or _meta(
+    info = _info_texts(tree, profile)
+    published = _labelled_date(info, profile.published_labels) or _meta(
         tree, "article:published_time", normalize_date=True
     )
     if body_el is None and published is None:
         return Skip("not an article page: no body container and no date")
+    if body_el is not None:
+        images = _images(body_el, root)
+        lines = _body_paragraphs(body_el, profile)
+    else:
+        images = _page_images(tree, root)
+        lines = _page_paragraphs(tree, profile)
+    authors = [a for text in info for a in _reporters_in(text)] or _byline_authors(lines, profile)
     not_body = {img["caption"] for img in images if img["caption"]} | {title}
-    authors = _authors(tree, profile) or _byline_authors(paragraphs, profile)
-    paragraphs = _clean_paragraphs(paragraphs, profile, not_body)
+    paragraphs = _clean_paragraphs(lines, profile, not_body)
     if not paragraphs:
         return Skip("no body text")
     body = "\n\n".join(paragraphs)
     return {
         "id": number,
-        "url": canonicalize(url, root),
+        "url": canonical_article_url(root, number),
         "site": profile.name,
         "title": title,
         "subtitle": _text_of(_first(tree, profile, "subtitle")),
         "section": _section(tree, profile),
         "published": published,
-        "modified": _labelled_date(header, profile.modified_labels),
+        "modified": _labelled_date(info, profile.modified_labels),
         "authors": authors,
         "body": body,
         "images": images,
@@ -161,6 +162,17 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
 
 
 # --- metadata ---------------------------------------------------------------------------
+
+def _identify(url: str | None) -> tuple[int, str] | None:
+    """(article number, site root) of an http(s) article URL, else None."""
+    number = article_id(url) if url else None
+    if number is None or url is None:
+        return None
+    try:
+        return number, site_root(url)
+    except ValueError:
+        return None
+
 
 def _first(tree: HtmlElement, profile: Profile, name: str) -> HtmlElement | None:
     for xpath in profile.xpaths.get(name, ()):
@@ -209,13 +221,18 @@ def _title(tree: HtmlElement, profile: Profile) -> str | None:
     return raw
 
 
-def _header_text(tree: HtmlElement, profile: Profile) -> str:
-    items = next((x(tree) for x in profile.xpaths.get("info_items", ()) if x(tree)), [])
-    return " | ".join(_text_of(li) or "" for li in items)
+def _info_texts(tree: HtmlElement, profile: Profile) -> list[str]:
+    """Texts of the header's info items: reporters, 등록 and 수정 dates."""
+    for xpath in profile.xpaths.get("info_items", ()):
+        items = xpath(tree)
+        if items:
+            return [_text_of(item) or "" for item in items]
+    return []
 
 
-def _labelled_date(text: str, labels: tuple[str, ...]) -> str | None:
+def _labelled_date(info: list[str], labels: tuple[str, ...]) -> str | None:
     """``등록 2024.06.14 07:40:01`` -> ``2024-06-14T07:40:01+09:00`` (the CMS shows Korea time)."""
+    text = " | ".join(info)
     for label in labels:
         match = re.search(re.escape(label) + r"\s*:?\s*" + _DATE_RE, text)
         if match:
@@ -229,15 +246,6 @@ def _labelled_date(text: str, labels: tuple[str, ...]) -> str | None:
 
 def _section(tree: HtmlElement, profile: Profile) -> str | None:
     return _text_of(_first(tree, profile, "section")) or _meta(tree, "article:section")
-
-
-def _authors(tree: HtmlElement, profile: Profile) -> list[dict[str, str | None]]:
-    """Reporters from the header list; each item reads ``NAME 기자 EMAIL``."""
-    items = next((x(tree) for x in profile.xpaths.get("info_items", ()) if x(tree)), [])
-    authors: list[dict[str, str | None]] = []
-    for item in items:
-        authors.extend(_reporters_in(_text_of(item) or ""))
-    return authors
 
 
 def _reporters_in(text: str) -> list[dict[str, str | None]]:
@@ -295,31 +303,18 @@ def _caption_for(img: HtmlElement, body_el: HtmlElement) -> str | None:
 
 
 def _body_paragraphs(body_el: HtmlElement, profile: Profile) -> list[str]:
-    """trafilatura over the pruned body container alone, split into paragraphs."""
-    for expr in profile.prune:
-        for node in body_el.xpath(expr):
-            _drop(node)
+    """trafilatura on the body container alone, pruned of what the profile lists.
+
+    The prune list is the profile's ``prune_xpath``, compiled once per profile and applied
+    with trafilatura's own pruning (tail text kept), not recompiled for every page.
+    """
+    prune_unwanted_nodes(body_el, list(profile.prune))
     body_el.tag = "div"
     document = html_element("html")
     body = html_element("body")
     body.append(body_el)
     document.append(body)
     return _trafilatura_lines(document)
-
-
-def _drop(node: HtmlElement) -> None:
-    """Remove ``node`` but keep its tail text, which belongs to the surrounding paragraph."""
-    parent = node.getparent()
-    if parent is None:
-        return
-    tail = node.tail
-    previous = node.getprevious()
-    if tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(node)
 
 
 def _trafilatura_lines(document: HtmlElement, **options: Any) -> list[str]:

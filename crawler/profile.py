@@ -35,7 +35,7 @@ class Profile:
     boilerplate: tuple[re.Pattern[str], ...]
     stop_markers: tuple[str, ...]
     xpaths: dict[str, tuple[XPath, ...]]
-    prune: tuple[str, ...]
+    prune: tuple[XPath, ...]
     page_prune: tuple[str, ...]
 
     def is_boilerplate(self, paragraph: str) -> bool:
@@ -68,7 +68,7 @@ def _compile(key: str, data: dict) -> Profile:
         boilerplate=tuple(re.compile(p, re.IGNORECASE) for p in patterns.get("boilerplate", ())),
         stop_markers=tuple(patterns.get("stop_markers", ())),
         xpaths=compiled,
-        prune=tuple(xpaths.get("prune", ())),
+        prune=tuple(XPath(x) for x in xpaths.get("prune", ())),
         page_prune=tuple(xpaths.get("page_prune", ())),
     )
 
