@@ -52,6 +52,10 @@ LOG_LEVEL = "INFO"
 ITEM_PIPELINES = {
     "crawler.pipelines.CorpusPipeline": 500,
 }
+DOWNLOADER_MIDDLEWARES = {
+    # Next to the downloader: sees raw responses before HttpCompressionMiddleware (590).
+    "crawler.middlewares.WarcMiddleware": 950,
+}
 EXTENSIONS = {
     "crawler.extensions.CrawlReport": 500,
 }
@@ -62,3 +66,11 @@ NEWSARC_PROFILE = "newmediatimes"  # outlet profile: a bundled name or a .toml p
 # Stop after writing this many articles: Scrapy's own CLOSESPIDER_ITEMCOUNT (0: no limit).
 CLOSESPIDER_ITEMCOUNT = 0
 NEWSARC_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: none)
+
+# WARC snapshots of every exchange (archive/warc.py).
+NEWSARC_WARC = True
+NEWSARC_WARC_MAX_SIZE = 1_000_000_000  # rotate files at this size (bytes)
+NEWSARC_WARC_PREFIX = "newsarc"  # file names: PREFIX-TIME-HOST-PID-TOKEN.warc.gz
+# Fetch the images, stylesheets and scripts of each article page on the site's own host,
+# so that a replayed page looks like the original.
+NEWSARC_PAGE_REQUISITES = True

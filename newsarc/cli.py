@@ -53,6 +53,28 @@ def _parser() -> argparse.ArgumentParser:
                          help="content generation: each adds new and edited articles")
     replica.set_defaults(handler=_cmd_replica)
 
+    verify = commands.add_parser("verify", help="check an archive's WARC digests and pointers")
+    verify.add_argument("archive", metavar="DIR", type=Path)
+    verify.set_defaults(handler=_cmd_verify)
+
+    reextract = commands.add_parser("reextract", help="rebuild the corpus from the WARC files")
+    reextract.add_argument("archive", metavar="DIR", type=Path)
+    reextract.add_argument("--out", type=Path, metavar="FILE",
+                           help="default: DIR/articles.reextracted.jsonl")
+    reextract.add_argument("--profile", default="newmediatimes", help="outlet profile")
+    reextract.set_defaults(handler=_cmd_reextract)
+
+    replay = commands.add_parser("replay", help="replay archived pages with pywb")
+    replay.add_argument("archive", metavar="DIR", type=Path)
+    replay.add_argument("--host", default="127.0.0.1")
+    replay.add_argument("--port", type=int, default=8080)
+    replay.set_defaults(handler=_cmd_replay)
+
+    wacz = commands.add_parser("wacz", help="package an archive as a WACZ file")
+    wacz.add_argument("archive", metavar="DIR", type=Path)
+    wacz.add_argument("--out", required=True, type=Path, metavar="FILE.wacz")
+    wacz.set_defaults(handler=_cmd_wacz)
+
     demo = commands.add_parser("demo", help="crawl the bundled replica end to end")
     demo.add_argument("--out", default="demo-archive", metavar="DIR")
     demo.add_argument("--size", type=int, default=240, help="number of replica articles")
@@ -158,6 +180,48 @@ def _cmd_extract(args: argparse.Namespace) -> int:
             line = {**result, "source": path}
         print(json.dumps(line, ensure_ascii=False), flush=True)
     return status
+
+
+# --- archive commands -------------------------------------------------------------------
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from archive.verify import verify
+
+    report = verify(args.archive)
+    for problem in report.problems:
+        print(f"problem: {problem}")
+    print(report.summary())
+    return EXIT_OK if report.sound else EXIT_FAILED
+
+
+def _cmd_reextract(args: argparse.Namespace) -> int:
+    from archive.reextract import write_reextracted
+    from archive.warc import warc_files
+
+    if not warc_files(args.archive):
+        raise ValueError(f"{args.archive} has no finished WARC files")
+    out = args.out or args.archive / "articles.reextracted.jsonl"
+    count = write_reextracted(args.archive, out, args.profile)
+    print(f"{count} records re-extracted from the WARC files into {out}")
+    return EXIT_OK
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from gevent.monkey import patch_all
+
+    patch_all()  # pywb runs on gevent, as its own `wayback` command does
+    from archive.replay import serve
+
+    serve(args.archive, args.host, args.port)
+    return EXIT_OK
+
+
+def _cmd_wacz(args: argparse.Namespace) -> int:
+    from archive.wacz import package
+
+    pages = package(args.archive, args.out)
+    print(f"{args.out}: WACZ with {pages} article pages")
+    return EXIT_OK
 
 
 # --- replica and demo -------------------------------------------------------------------

@@ -1,6 +1,9 @@
 import os
+import socket
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,3 +26,43 @@ def replica():
     """A small replica on a free loopback port, for one test module."""
     with Replica(size=60) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def archive(replica, tmp_path_factory):
+    """A crawl of the replica with WARC files small enough to rotate (300 kB)."""
+    out = tmp_path_factory.mktemp("archive")
+    result = run(NEWSARC, "crawl", replica.url, "--out", str(out), "--no-throttle",
+                 "-s", "NEWSARC_WARC_MAX_SIZE=300000")
+    assert result.returncode == 0, result.stderr.decode()[-3000:]
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(*command: str, port: int, timeout: float = 60):
+    """Run a server command until the block ends; wait until it answers on ``port``."""
+    process = subprocess.Popen(list(command), cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(process.stderr.read().decode()[-2000:]) from None
+                time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -18,7 +18,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archive.timeutil import utc_now_iso
+from archive.timeutil import fetched_at, utc_now_iso
 from crawler.extract import Skip, extract
 from crawler.profile import load_profile
 from crawler.urls import (
@@ -31,6 +31,12 @@ from crawler.urls import (
 )
 
 _HREF_RE = re.compile(r"""href\s*=\s*["']([^"'<>]+)["']""", re.IGNORECASE)
+# src of img/script, href of stylesheets: what a browser loads to render the page.
+_REQUISITE_RE = re.compile(
+    r"""<(?:img|script|link[^>]*?rel=["']?stylesheet["']?)[^>]*?\s(?:src|href)\s*=\s*["']"""
+    r"""([^"'<>]+)["']""",
+    re.IGNORECASE,
+)
 _LIST_LINKS = "ul.art_list_all li a::attr(href), .art_list_all a::attr(href)"
 
 
@@ -137,9 +143,25 @@ class OutletSpider(scrapy.Spider):
         if isinstance(result, Skip):
             self._count(f"skipped/{result.reason.split(':')[0]}")
         else:
-            result["fetched_at"] = utc_now_iso()
+            warc = response.meta.get("warc")
+            result["fetched_at"] = fetched_at(warc["date"]) if warc else utc_now_iso()
+            if warc:
+                result["warc"] = warc
             yield result
+            if self.settings.getbool("NEWSARC_PAGE_REQUISITES"):
+                yield from self._requisite_requests(text, response.url)
         yield from self._article_requests(iter(_HREF_RE.findall(text)), response.url)
+
+    def _requisite_requests(self, text: str, base: str) -> Iterator[scrapy.Request]:
+        """Images, stylesheets and scripts of an article page on the site's own host."""
+        for ref in _REQUISITE_RE.findall(text):
+            url = urljoin(base, ref.replace("&amp;", "&"))
+            if urlsplit(url).netloc == self.netloc and not url.startswith("javascript:"):
+                yield self._request(url, self.parse_requisite, priority=-1)
+
+    def parse_requisite(self, response: Response) -> None:
+        """Nothing to extract: the WARC middleware has archived it."""
+        self._count("pages/requisite")
 
     def on_error(self, failure: Failure) -> None:
         """A request that failed for good (after retries): counted and logged, never fatal."""

@@ -11,6 +11,7 @@ crawls can be tested; ``POST /_replica/generation?g=N`` advances the content.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import io
 import re
@@ -246,11 +247,22 @@ class _Handler(BaseHTTPRequestHandler):
         return f"http://{host}"
 
     def _send(self, resp: Response, head: bool = False) -> None:
+        body = resp.body
         self.send_response(resp.status)
         if resp.status != 304:
             self.send_header("Content-Type", resp.content_type)
         for name, value in resp.headers.items():
             self.send_header(name, value)
+        if resp.content_type.startswith(("text/", "application/xml")):
+            # Like the CMS's PHP: a session cookie and a visit cookie (a multi-valued
+            # header), and gzip for clients that ask, as the live site's server does.
+            self.send_header("Set-Cookie", "PHPSESSID=replica0session; path=/")
+            self.send_header("Set-Cookie", "mediaon_visit=1; path=/; HttpOnly")
+            self.send_header("Vary", "Accept-Encoding")
+            if body and "gzip" in (self.headers.get("Accept-Encoding") or ""):
+                body = gzip.compress(body, mtime=0)
+                self.send_header("Content-Encoding", "gzip")
+        resp = Response(resp.status, body, resp.content_type, resp.headers)
         self.send_header("Content-Length", "0" if resp.status == 304 else str(len(resp.body)))
         self.end_headers()
         if not head and resp.status != 304:

@@ -1,0 +1,323 @@
+"""WARC files: the archive's source of truth, written and repaired with warcio.
+
+Every HTTP exchange becomes a WARC/1.1 ``request`` and ``response`` pair, gzip per record,
+in ``DIR/warc/``.  A file being written is named ``….warc.gz.open`` and renamed when
+closed, so a reader never takes a growing file for a finished one, and names carry time,
+host, process id and a random token, so concurrent writers never collide.  A crash leaves
+an ``.open`` file whose records are complete up to the last flush; ``repair_open_files``
+keeps that readable prefix, moves any torn tail aside, and closes the file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import zlib
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+WARC_DIR = "warc"
+OPEN_SUFFIX = ".open"
+WARC_SUFFIX = ".warc.gz"
+DEFAULT_MAX_SIZE = 1_000_000_000
+# The body we are given was de-chunked by the HTTP client; a Transfer-Encoding header
+# kept as is would make the stored block unreadable, so it is renamed (as wpull does).
+_HOP_HEADERS = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One HTTP request and the response to it, as they crossed the wire."""
+
+    url: str
+    method: str
+    request_headers: list[tuple[str, str]]
+    status: int
+    response_headers: list[tuple[str, str]]
+    body: bytes
+    protocol: str = "HTTP/1.1"
+    request_body: bytes = b""
+    ip_address: str | None = None
+
+
+@dataclass(frozen=True)
+class WarcLocation:
+    """Where a record lies: what a corpus record's ``warc`` field holds."""
+
+    filename: str
+    offset: int
+    length: int
+    record_id: str
+    date: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def warc_dir(archive: Path) -> Path:
+    return archive / WARC_DIR
+
+
+def _host() -> str:
+    return "".join(c if c.isalnum() or c == "-" else "-" for c in socket.gethostname())[:32]
+
+
+def new_warc_name(prefix: str = "newsarc") -> str:
+    """A file name no other writer can pick: time, host, pid and a random token."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
+    return f"{prefix}-{stamp}-{_host()}-{os.getpid()}-{secrets.token_hex(3)}{WARC_SUFFIX}"
+
+
+def open_file_owner_alive(name: str) -> bool:
+    """True when the ``.open`` file ``name`` belongs to a live process on this host.
+
+    Such a file is being written and must be left alone; any other ``.open`` file was left
+    by a writer that died.  Files of other hosts (a shared disk) count as live.
+    """
+    stem = name.split(WARC_SUFFIX, 1)[0]
+    rest, pid, _token = (stem.rsplit("-", 2) + ["", ""])[:3]
+    if not rest.endswith("-" + _host()):
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class WarcWriter:
+    """Writes exchanges to rotating gzip WARC/1.1 files in one directory.
+
+    ``info`` goes into the ``warcinfo`` record that opens every file (software, version,
+    crawl settings).  Each exchange is flushed to the OS as soon as it is written, so a
+    killed process loses at most the exchange in progress.
+    """
+
+    def __init__(
+        self, directory: Path, info: dict[str, str], *, prefix: str = "newsarc",
+        max_size: int = DEFAULT_MAX_SIZE,
+    ) -> None:
+        self.directory = directory
+        self.info = info
+        self.prefix = prefix
+        self.max_size = max_size
+        self.closed_files: list[str] = []
+        self._handle: Any = None
+        self._writer: WARCWriter | None = None
+        self._name = ""
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def write_exchange(self, exchange: Exchange) -> WarcLocation:
+        """Write a request/response pair; return the response record's location."""
+        writer = self._current()
+        response = self._response_record(writer, exchange)
+        request = self._request_record(writer, exchange, response)
+        location = self._write(response)
+        self._write(request)
+        self._handle.flush()
+        if self._handle.tell() >= self.max_size:
+            self.close()
+        return location
+
+    def close(self) -> None:
+        """Finish the current file: fsync, then drop the ``.open`` suffix."""
+        if self._handle is None:
+            return
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        final = self.directory / self._name
+        final.with_name(self._name + OPEN_SUFFIX).rename(final)
+        self.closed_files.append(self._name)
+        self._handle = self._writer = None
+
+    def _current(self) -> WARCWriter:
+        if self._writer is None:
+            self._name = new_warc_name(self.prefix)
+            path = self.directory / (self._name + OPEN_SUFFIX)
+            self._handle = path.open("xb")
+            self._writer = WARCWriter(self._handle, gzip=True, warc_version="1.1")
+            self._writer.write_record(self._writer.create_warcinfo_record(self._name, self.info))
+        return self._writer
+
+    def _write(self, record: Any) -> WarcLocation:
+        assert self._writer is not None
+        offset = self._handle.tell()
+        self._writer.write_record(record)
+        headers = record.rec_headers
+        return WarcLocation(
+            filename=self._name,
+            offset=offset,
+            length=self._handle.tell() - offset,
+            record_id=headers.get_header("WARC-Record-ID"),
+            date=headers.get_header("WARC-Date"),
+        )
+
+    @staticmethod
+    def _response_record(writer: WARCWriter, exchange: Exchange) -> Any:
+        reason = _reason(exchange.status)
+        headers = [
+            (_HOP_HEADERS.get(name.lower(), name), value)
+            for name, value in exchange.response_headers
+        ]
+        http_headers = StatusAndHeaders(
+            f"{exchange.status} {reason}".strip(), headers, protocol=exchange.protocol
+        )
+        warc_headers = {"WARC-IP-Address": exchange.ip_address} if exchange.ip_address else {}
+        return writer.create_warc_record(
+            exchange.url, "response", payload=BytesIO(exchange.body),
+            length=len(exchange.body), http_headers=http_headers,
+            warc_headers_dict=warc_headers,
+        )
+
+    @staticmethod
+    def _request_record(writer: WARCWriter, exchange: Exchange, response: Any) -> Any:
+        target = _request_target(exchange.url)
+        http_headers = StatusAndHeaders(
+            f"{exchange.method} {target} {exchange.protocol}", exchange.request_headers,
+            is_http_request=True,
+        )
+        rec_headers = response.rec_headers
+        warc_headers = {
+            "WARC-Concurrent-To": rec_headers.get_header("WARC-Record-ID"),
+            "WARC-Date": rec_headers.get_header("WARC-Date"),
+        }
+        if exchange.ip_address:
+            warc_headers["WARC-IP-Address"] = exchange.ip_address
+        return writer.create_warc_record(
+            exchange.url, "request", payload=BytesIO(exchange.request_body),
+            length=len(exchange.request_body), http_headers=http_headers,
+            warc_headers_dict=warc_headers,
+        )
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _request_target(url: str) -> str:
+    """The request line's target: path and query, exactly as requested."""
+    rest = url.split("://", 1)[-1]
+    slash = rest.find("/")
+    target = rest[slash:] if slash >= 0 else "/"
+    return target.split("#", 1)[0]
+
+
+# --- reading and repair -----------------------------------------------------------------
+
+def warc_files(archive: Path) -> list[Path]:
+    """Finished WARC files of an archive, oldest name first."""
+    directory = warc_dir(archive)
+    return sorted(directory.glob(f"*{WARC_SUFFIX}")) if directory.is_dir() else []
+
+
+def gzip_complete_end(path: Path) -> int:
+    """Offset where the last complete gzip member of ``path`` ends.
+
+    Each record is its own gzip member, so a torn record is a member without its end; a
+    reader of a truncated member would silently get a short record, so this is checked
+    with zlib directly, streaming (memory stays flat whatever the file size).
+    """
+    good = position = 0
+    member = zlib.decompressobj(31)
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            while chunk:
+                member.decompress(chunk)  # output discarded: only boundaries matter here
+                if not member.eof:
+                    position += len(chunk)
+                    break
+                used = len(chunk) - len(member.unused_data)
+                position += used
+                good = position
+                chunk = member.unused_data
+                member = zlib.decompressobj(31)
+    return good
+
+
+def complete_prefix(path: Path) -> int:
+    """Bytes of ``path`` holding whole records whose digests check (the rest is torn)."""
+    try:
+        limit = gzip_complete_end(path)
+    except zlib.error:
+        limit = 0
+    good = 0
+    with path.open("rb") as handle:
+        records = ArchiveIterator(handle, check_digests="raise")
+        try:
+            for _record in records:
+                records.read_to_end()
+                end = records.get_record_offset() + records.get_record_length()
+                if end > limit:
+                    break
+                good = end
+        except Exception:  # any failure to read on ends the readable prefix
+            pass
+    return good
+
+
+def repair_open_files(directory: Path) -> list[tuple[str, int]]:
+    """Close every ``.open`` file a crashed writer left: keep its complete records, move a
+    torn tail to ``NAME.torn`` (nothing is thrown away), and drop the suffix.
+
+    Returns (closed file name, bytes moved aside) for each repaired file.
+    """
+    repaired = []
+    for path in sorted(directory.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
+        if open_file_owner_alive(path.name):
+            continue
+        good = complete_prefix(path)
+        size = path.stat().st_size
+        final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
+        if good < size:
+            with path.open("rb+") as handle:
+                handle.seek(good)
+                final.with_name(final.name + ".torn").write_bytes(handle.read())
+                handle.truncate(good)
+        if good == 0:
+            path.unlink()
+        else:
+            path.rename(final)
+        repaired.append((final.name, size - good))
+    return repaired
+
+
+def read_record_at(archive: Path, location: dict[str, Any]) -> Any:
+    """Open the record a ``warc`` pointer names; returns (record, payload bytes)."""
+    path = warc_dir(archive) / location["filename"]
+    if not path.exists():  # still being written by a running crawl
+        path = path.with_name(path.name + OPEN_SUFFIX)
+    with path.open("rb") as handle:
+        handle.seek(location["offset"])
+        chunk = handle.read(location["length"])
+    record = next(iter(ArchiveIterator(BytesIO(chunk))))
+    return record, record.content_stream().read()
+
+
+def iter_responses(archive: Path) -> Iterator[tuple[str, int, int, Any, bytes]]:
+    """(file name, offset, length, record, decoded payload) of every response record."""
+    for path in warc_files(archive):
+        with path.open("rb") as handle:
+            records = ArchiveIterator(handle)
+            for record in records:
+                if record.rec_type != "response":
+                    continue
+                payload = record.content_stream().read()
+                records.read_to_end()
+                yield (path.name, records.get_record_offset(), records.get_record_length(),
+                       record, payload)

@@ -1,0 +1,105 @@
+"""Downloader middlewares."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+
+from archive.index import update_index
+from archive.warc import Exchange, WarcWriter, repair_open_files, warc_dir
+
+
+class WarcMiddleware:
+    """Writes every HTTP exchange to WARC files, the bytes as the server sent them.
+
+    It sits next to the downloader (order 950, after HttpCompressionMiddleware's 590 in
+    the response direction), so it sees responses before Scrapy decompresses them, and
+    requests with every header Scrapy will send.  robots.txt, lists, articles, feeds,
+    redirects and error responses all pass here.  The response record's location is put in
+    ``request.meta["warc"]`` for the spider to attach to the record extracted from it.
+    """
+
+    def __init__(self, crawler: Any, archive: Path) -> None:
+        self.crawler = crawler
+        self.archive = archive
+        settings = crawler.settings
+        self.repaired = repair_open_files(warc_dir(archive)) if warc_dir(archive).is_dir() else []
+        self.writer = WarcWriter(
+            warc_dir(archive), self._warcinfo(settings),
+            prefix=settings.get("NEWSARC_WARC_PREFIX"),
+            max_size=settings.getint("NEWSARC_WARC_MAX_SIZE"),
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> WarcMiddleware:
+        out = crawler.settings.get("NEWSARC_OUT")
+        if not out or not crawler.settings.getbool("NEWSARC_WARC"):
+            raise NotConfigured("WARC writing is off")
+        middleware = cls(crawler, Path(out))
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self, spider: Any) -> None:
+        for name, torn in self.repaired:
+            spider.logger.warning("closed %s left open by an earlier run (%d torn bytes "
+                                  "moved aside)", name, torn)
+        self.crawler.stats.set_value("newsarc/warc/repaired_files", len(self.repaired))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = self.writer.write_exchange(_exchange(request, response))
+        request.meta["warc"] = location.as_dict()
+        self.crawler.stats.inc_value("newsarc/warc/exchanges")
+        return response
+
+    def spider_closed(self, spider: Any) -> None:
+        self.writer.close()
+        added = update_index(self.archive)
+        self.crawler.stats.set_value("newsarc/warc/files_indexed", len(added))
+
+    def _warcinfo(self, settings: Any) -> dict[str, str]:
+        return {
+            "software": f"newsarc/{settings.get('NEWSARC_VERSION')} "
+                        f"(warcio/{version('warcio')}; Scrapy/{version('scrapy')})",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
+                          "warc-format/warc-1.1/",
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "crawl-settings": ", ".join(
+                f"{name}={settings.get(name)}" for name in (
+                    "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY",
+                    "AUTOTHROTTLE_ENABLED", "NEWSARC_PROFILE", "NEWSARC_PAGE_REQUISITES",
+                )
+            ),
+        }
+
+
+def _exchange(request: Request, response: Response) -> Exchange:
+    host = request.url.split("://", 1)[-1].split("/", 1)[0]
+    request_headers = [("Host", host)] + _pairs(request.headers)
+    return Exchange(
+        url=request.url,
+        method=request.method,
+        request_headers=request_headers,
+        request_body=request.body or b"",
+        status=response.status,
+        response_headers=_pairs(response.headers),
+        body=response.body,
+        protocol=response.protocol or "HTTP/1.1",
+        ip_address=str(response.ip_address) if response.ip_address else None,
+    )
+
+
+def _pairs(headers: Any) -> list[tuple[str, str]]:
+    """Scrapy headers as (name, value) pairs, every value of a multi-valued header kept."""
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name in headers
+        for value in headers.getlist(name)
+    ]
