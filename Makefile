@@ -23,7 +23,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
-	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/extraction.py --out bench/extraction-results.md
+	$(BIN)/python bench/warc.py --out bench/warc-results.md
 
 clean:
 	rm -rf $(VENV) demo-archive .pytest_cache

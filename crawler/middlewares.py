@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from archive.index import update_index
-from archive.warc import Exchange, WarcWriter, repair_open_files, warc_dir
+from archive.warc import DEFAULT_MAX_SIZE, Exchange, WarcWriter, repair_open_files, warc_dir
 
 
 class WarcMiddleware:
@@ -31,8 +31,8 @@ class WarcMiddleware:
         self.repaired = repair_open_files(warc_dir(archive)) if warc_dir(archive).is_dir() else []
         self.writer = WarcWriter(
             warc_dir(archive), self._warcinfo(settings),
-            prefix=settings.get("NEWSARC_WARC_PREFIX"),
-            max_size=settings.getint("NEWSARC_WARC_MAX_SIZE"),
+            prefix=settings.get("NEWSARC_WARC_PREFIX") or "newsarc",
+            max_size=settings.getint("NEWSARC_WARC_MAX_SIZE") or DEFAULT_MAX_SIZE,
         )
 
     @classmethod

@@ -72,6 +72,15 @@ def test_max_articles_is_exact(replica, tmp_path):
     assert len({r["id"] for r in records}) == 5
 
 
+def test_page_requisites_follow_their_setting(replica, tmp_path):
+    replica.request_log.clear()
+    crawl(replica, tmp_path / "on", "--max-articles", "20")
+    assert [p for p in replica.request_log if p.startswith("/data/photos/")]
+    replica.request_log.clear()
+    crawl(replica, tmp_path / "off", "--max-articles", "20", "-s", "NEWSARC_PAGE_REQUISITES=0")
+    assert not [p for p in replica.request_log if p.startswith(("/data/photos/", "/data/skin"))]
+
+
 def test_scrapy_crawl_works_as_scrapy_users_expect(replica, tmp_path):
     scrapy = str(REPO / ".venv" / "bin" / "scrapy")
     result = run(scrapy, "crawl", "outlet", "-a", f"site={replica.url}",

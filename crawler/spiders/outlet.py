@@ -157,7 +157,8 @@ class OutletSpider(scrapy.Spider):
         for ref in _REQUISITE_RE.findall(text):
             url = urljoin(base, ref.replace("&amp;", "&"))
             if urlsplit(url).netloc == self.netloc and not url.startswith("javascript:"):
-                yield self._request(url, self.parse_requisite, priority=-1)
+                # Ahead of other pages, so a page's images are archived close to it.
+                yield self._request(url, self.parse_requisite, priority=1)
 
     def parse_requisite(self, response: Response) -> None:
         """Nothing to extract: the WARC middleware has archived it."""
