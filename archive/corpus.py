@@ -67,15 +67,23 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
 class CorpusWriter:
     """Appends records to ``DIR/articles.jsonl`` and knows the latest version of each id."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, latest: dict[int, tuple[int, str]] | None = None) -> None:
+        """Open for appending (after ``repair``).  ``latest`` (id -> version, hash) comes
+        from the catalog when there is one; without it the corpus is read once to learn it."""
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / CORPUS_NAME
         self.repaired_bytes = repair(self.path)
-        self.latest: dict[int, tuple[int, str]] = {}
-        if self.path.exists():
-            for record in read_records(self.path):
-                self.latest[record["id"]] = (record.get("version", 1), record["content_hash"])
-        self._handle = self.path.open("a", encoding="utf-8")
+        if latest is None:
+            latest = {}
+            if self.path.exists():
+                for record in read_records(self.path):
+                    latest[record["id"]] = (record.get("version", 1), record["content_hash"])
+        self.latest = latest
+        self._handle = self.path.open("ab")
+
+    def tell(self) -> int:
+        """Bytes of the corpus written so far (what the catalog has seen)."""
+        return self._handle.tell()
 
     def next_version(self, record: dict[str, Any]) -> int | None:
         """The version number ``record`` would get, or None when that body is already stored."""
@@ -87,7 +95,7 @@ class CorpusWriter:
 
     def write(self, record: dict[str, Any]) -> None:
         """Append one record as a whole line, flushed so a crash loses at most this line."""
-        self._handle.write(dumps(record))
+        self._handle.write(dumps(record).encode("utf-8"))
         self._handle.flush()
         self.latest[record["id"]] = (record.get("version", 1), record["content_hash"])
 

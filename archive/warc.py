@@ -10,6 +10,8 @@ keeps that readable prefix, moves any torn tail aside, and closes the file.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import secrets
 import socket
@@ -30,6 +32,7 @@ WARC_DIR = "warc"
 OPEN_SUFFIX = ".open"
 WARC_SUFFIX = ".warc.gz"
 DEFAULT_MAX_SIZE = 1_000_000_000
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 # The body we are given was de-chunked by the HTTP client; a Transfer-Encoding header
 # kept as is would make the stored block unreadable, so it is renamed (as wpull does).
 _HOP_HEADERS = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
@@ -126,9 +129,39 @@ class WarcWriter:
         request = self._request_record(writer, exchange, response)
         location = self._write(response)
         self._write(request)
+        self._finish_exchange()
+        return location
+
+    def _finish_exchange(self) -> None:
         self._handle.flush()
         if self._handle.tell() >= self.max_size:
             self.close()
+
+    def write_revisit(self, exchange: Exchange, refers_to: dict[str, Any]) -> WarcLocation:
+        """Write an unchanged re-fetch as a ``revisit`` record and its request.
+
+        A 304 answer is a revisit of profile server-not-modified; a 200 whose payload
+        equals the earlier capture's is one of profile identical-payload-digest.  Either
+        way the payload is not stored twice; ``refers_to`` names the earlier capture
+        (``warc_record_id``, ``warc_date``, ``payload_digest``).
+        """
+        writer = self._current()
+        not_modified = exchange.status == 304
+        http_headers = _response_headers(exchange)
+        warc_headers = {"WARC-Refers-To": refers_to.get("warc_record_id") or ""}
+        if exchange.ip_address:
+            warc_headers["WARC-IP-Address"] = exchange.ip_address
+        digest = refers_to.get("payload_digest") if not_modified else payload_digest(exchange.body)
+        revisit = writer.create_revisit_record(
+            exchange.url, digest or payload_digest(b""), exchange.url,
+            refers_to.get("warc_date") or "", http_headers=http_headers,
+            warc_headers_dict=warc_headers)
+        if not_modified:
+            revisit.rec_headers.replace_header("WARC-Profile", SERVER_NOT_MODIFIED)
+        request = self._request_record(writer, exchange, revisit)
+        location = self._write(revisit)
+        self._write(request)
+        self._finish_exchange()
         return location
 
     def close(self) -> None:
@@ -167,14 +200,7 @@ class WarcWriter:
 
     @staticmethod
     def _response_record(writer: WARCWriter, exchange: Exchange) -> Any:
-        reason = _reason(exchange.status)
-        headers = [
-            (_HOP_HEADERS.get(name.lower(), name), value)
-            for name, value in exchange.response_headers
-        ]
-        http_headers = StatusAndHeaders(
-            f"{exchange.status} {reason}".strip(), headers, protocol=exchange.protocol
-        )
+        http_headers = _response_headers(exchange)
         warc_headers = {"WARC-IP-Address": exchange.ip_address} if exchange.ip_address else {}
         return writer.create_warc_record(
             exchange.url, "response", payload=BytesIO(exchange.body),
@@ -201,6 +227,20 @@ class WarcWriter:
             length=len(exchange.request_body), http_headers=http_headers,
             warc_headers_dict=warc_headers,
         )
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest of a body, as warcio writes it (sha1, base32)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def _response_headers(exchange: Exchange) -> StatusAndHeaders:
+    headers = [
+        (_HOP_HEADERS.get(name.lower(), name), value) for name, value in exchange.response_headers
+    ]
+    reason = _reason(exchange.status)
+    return StatusAndHeaders(f"{exchange.status} {reason}".strip(), headers,
+                            protocol=exchange.protocol)
 
 
 def _reason(status: int) -> str:

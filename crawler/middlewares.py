@@ -11,7 +11,14 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from archive.index import update_index
-from archive.warc import DEFAULT_MAX_SIZE, Exchange, WarcWriter, repair_open_files, warc_dir
+from archive.warc import (
+    DEFAULT_MAX_SIZE,
+    Exchange,
+    WarcWriter,
+    payload_digest,
+    repair_open_files,
+    warc_dir,
+)
 
 
 class WarcMiddleware:
@@ -52,9 +59,21 @@ class WarcMiddleware:
         self.crawler.stats.set_value("newsarc/warc/repaired_files", len(self.repaired))
 
     def process_response(self, request: Request, response: Response) -> Response:
-        location = self.writer.write_exchange(_exchange(request, response))
+        """Archive the exchange; an unchanged re-fetch of a known capture as a revisit."""
+        exchange = _exchange(request, response)
+        digest = payload_digest(response.body)
+        refers_to = request.meta.get("newsarc_refers_to")
+        unchanged = response.status == 304 or (
+            response.status == 200 and digest == (refers_to or {}).get("payload_digest"))
+        if refers_to and unchanged:
+            location = self.writer.write_revisit(exchange, refers_to)
+            request.meta["warc_kind"] = "revisit"
+        else:
+            location = self.writer.write_exchange(exchange)
+            request.meta["warc_kind"] = "response"
         request.meta["warc"] = location.as_dict()
-        self.crawler.stats.inc_value("newsarc/warc/exchanges")
+        request.meta["warc_payload_digest"] = digest
+        self.crawler.stats.inc_value(f"newsarc/warc/{request.meta['warc_kind']}")
         return response
 
     def spider_closed(self, spider: Any) -> None:

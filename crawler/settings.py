@@ -66,6 +66,8 @@ NEWSARC_PROFILE = "newmediatimes"  # outlet profile: a bundled name or a .toml p
 # Stop after writing this many articles: Scrapy's own CLOSESPIDER_ITEMCOUNT (0: no limit).
 CLOSESPIDER_ITEMCOUNT = 0
 NEWSARC_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: none)
+NEWSARC_QUIET = False  # only the one-line summary at the end (for cron)
+NEWSARC_LOCK_HELD = False  # set by `newsarc crawl`, which takes the archive lock itself
 
 # WARC snapshots of every exchange (archive/warc.py).
 NEWSARC_WARC = True

@@ -1,7 +1,8 @@
 """The ``newsarc`` command: one front for the crawler, the extractor, the replica and the demo.
 
 Each subcommand does one thing and prints what it did; exit codes: 0 ok, 1 the work ran
-but something failed (listed in its output), 2 bad usage or bad input.
+but something failed (listed in its output), 2 bad usage or bad input, 75 the archive is
+in use by another run.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive; try again later
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     wacz.add_argument("--out", required=True, type=Path, metavar="FILE.wacz")
     wacz.set_defaults(handler=_cmd_wacz)
 
+    runs = commands.add_parser("runs", help="list the crawl runs of an archive")
+    runs.add_argument("archive", metavar="DIR", type=Path)
+    runs.add_argument("--json", action="store_true", help="one JSON object per run")
+    runs.set_defaults(handler=_cmd_runs)
+
     demo = commands.add_parser("demo", help="crawl the bundled replica end to end")
     demo.add_argument("--out", default="demo-archive", metavar="DIR")
     demo.add_argument("--size", type=int, default=240, help="number of replica articles")
@@ -83,6 +90,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _crawl_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mode", choices=("incremental", "full", "backfill"),
+                        help="default: incremental once DIR has a catalog, else full")
+    parser.add_argument("--recheck-days", type=float, default=3, metavar="DAYS",
+                        help="incremental: re-check articles published this recently (3)")
+    parser.add_argument("--from-id", type=int, metavar="A", help="backfill: first number")
+    parser.add_argument("--to-id", type=int, metavar="B", help="backfill: last number")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print only a one-line summary (for cron)")
     parser.add_argument("--max-articles", type=int, default=0, metavar="N",
                         help="stop after writing N articles")
     parser.add_argument("--no-throttle", action="store_true",
@@ -104,11 +119,15 @@ def run_crawl(
     profile: str = "newmediatimes",
     overrides: dict[str, str] | None = None,
     verbose: bool = False,
+    spider_args: dict[str, Any] | None = None,
+    quiet: bool = False,
 ) -> dict[str, Any]:
-    """Run the ``outlet`` spider to completion in this process; return its summary."""
+    """Run the ``outlet`` spider to completion in this process, holding the archive's lock
+    (``ArchiveLocked`` when another run has it); return the run's summary."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
+    from archive.lock import ArchiveLock
     from crawler.profile import load_profile
     from crawler.spiders.outlet import OutletSpider
     from crawler.urls import site_root
@@ -124,15 +143,18 @@ def run_crawl(
             "NEWSARC_OUT": str(out),
             "NEWSARC_PROFILE": profile,
             "CLOSESPIDER_ITEMCOUNT": max_articles,
-            "LOG_LEVEL": "INFO" if verbose else "WARNING",
+            "LOG_LEVEL": "INFO" if verbose else ("ERROR" if quiet else "WARNING"),
+            "NEWSARC_QUIET": quiet,
+            "NEWSARC_LOCK_HELD": True,
             **(overrides or {}),
         },
         priority="cmdline",
     )
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(OutletSpider)
-    process.crawl(crawler, site=site)
-    process.start()
+    with ArchiveLock(Path(out)):
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler(OutletSpider)
+        process.crawl(crawler, site=site, **(spider_args or {}))
+        process.start()
     return crawler.stats.get_value("newsarc/summary") or {}
 
 
@@ -147,15 +169,29 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
 
 
 def _cmd_crawl(args: argparse.Namespace) -> int:
-    summary = run_crawl(
-        args.site, args.out, max_articles=args.max_articles, no_throttle=args.no_throttle,
-        profile=args.profile, overrides=_overrides(args.set), verbose=args.verbose,
-    )
+    from archive.lock import ArchiveLocked
+
+    if args.mode == "backfill" and (args.from_id is None or args.to_id is None):
+        raise ValueError("--mode backfill needs --from-id and --to-id")
+    if args.mode != "backfill" and (args.from_id is not None or args.to_id is not None):
+        raise ValueError("--from-id and --to-id go with --mode backfill")
+    spider_args = {"mode": args.mode, "recheck_days": args.recheck_days,
+                   "from_id": args.from_id, "to_id": args.to_id}
+    try:
+        summary = run_crawl(
+            args.site, args.out, max_articles=args.max_articles, no_throttle=args.no_throttle,
+            profile=args.profile, overrides=_overrides(args.set), verbose=args.verbose,
+            spider_args=spider_args, quiet=args.quiet,
+        )
+    except ArchiveLocked as exc:
+        print(f"newsarc crawl: {exc}; not started", file=sys.stderr)
+        return EXIT_LOCKED
     if not summary:
         print("newsarc crawl: the crawl did not run (see the log above)", file=sys.stderr)
         return EXIT_FAILED
-    print(f"corpus: {Path(args.out) / 'articles.jsonl'}")
-    return EXIT_FAILED if summary.get("errors_total") else EXIT_OK
+    if not args.quiet:
+        print(f"corpus: {Path(args.out) / 'articles.jsonl'}")
+    return int(summary.get("exit_code", EXIT_OK))
 
 
 # --- extract ----------------------------------------------------------------------------
@@ -221,6 +257,31 @@ def _cmd_wacz(args: argparse.Namespace) -> int:
 
     pages = package(args.archive, args.out)
     print(f"{args.out}: WACZ with {pages} article pages")
+    return EXIT_OK
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from archive.catalog import Catalog, has_catalog
+
+    if not has_catalog(args.archive):
+        raise ValueError(f"{args.archive} has no catalog (no crawl has run there)")
+    catalog = Catalog(args.archive)
+    try:
+        runs = catalog.runs()
+    finally:
+        catalog.close()
+    if args.json:
+        for run in runs:
+            print(json.dumps(run, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{'run':>4}  {'mode':<11} {'status':<9} {'started (UTC)':<25} {'secs':>7} "
+          f"{'new':>5} {'changed':>7} {'requests':>8} {'errors':>6}")
+    for run in runs:
+        s = run["stats"]
+        print(f"{run['run_id']:>4}  {run['mode']:<11} {run['status']:<9} "
+              f"{run['started_at']:<25} {s.get('seconds', 0):>7.1f} "
+              f"{s.get('articles_new', 0):>5} {s.get('articles_changed', 0):>7} "
+              f"{s.get('pages_fetched', 0):>8} {s.get('errors_total', 0):>6}")
     return EXIT_OK
 
 

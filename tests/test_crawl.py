@@ -46,8 +46,12 @@ def test_full_crawl_writes_every_live_article_once_and_nothing_else(replica, tmp
     assert all(path == "/news/article.html" for path, _ in fetches)
     assert max(fetches.values()) == 1
     fetched_ids = {int(parse_qs(q)["no"][0]) for _, q in fetches}
-    assert fetched_ids == set(replica.site.articles) | set(deleted_but_linked(replica.site))
-    assert f"soft-404: {len(deleted_but_linked(replica.site))}" in summary
+    # Live articles, the deleted ones still linked, and every gap probed once.
+    assert set(deleted_but_linked(replica.site)) <= replica.site.missing
+    assert fetched_ids == set(replica.site.articles) | replica.site.missing
+    assert f"soft-404: {len(replica.site.missing)}" in summary
+    assert f"gaps probed {len(replica.site.missing) - len(deleted_but_linked(replica.site))}" \
+        in summary
     assert f"articles written  {len(replica.site.articles)}" in summary
     # Polite where it matters: robots.txt read first, nothing it disallows fetched.
     assert replica.request_log[0] == "/robots.txt"
@@ -56,10 +60,10 @@ def test_full_crawl_writes_every_live_article_once_and_nothing_else(replica, tmp
     assert json.loads(run_files[0].read_text())["articles_written"] == len(ids)
 
 
-def test_second_crawl_appends_nothing_when_nothing_changed(replica, tmp_path):
+def test_full_recrawl_appends_nothing_when_nothing_changed(replica, tmp_path):
     crawl(replica, tmp_path)
     before = (tmp_path / "articles.jsonl").read_bytes()
-    summary = crawl(replica, tmp_path)
+    summary = crawl(replica, tmp_path, "--mode", "full")
     assert (tmp_path / "articles.jsonl").read_bytes() == before
     assert "articles written  0" in summary
     assert f"unchanged, not rewritten: {len(replica.site.articles)}" in summary

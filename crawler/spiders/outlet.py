@@ -5,20 +5,39 @@ answers a page past the end with the last page again), every section list the sa
 and the RSS feed.  Every article link, whatever its form (mobile, print, extra parameters,
 fragment), becomes a request for the canonical ``/news/article.html?no=N``, so Scrapy's
 duplicate filter fetches each article once.
+
+Modes (``-a mode=…``), with the archive's catalog as memory:
+
+- ``full``: everything again (the first crawl of an archive).
+- ``incremental`` (the default once the archive has a catalog): the full list newest
+  first, stopping at the first page whose articles are all known and older than the last
+  finished run; the RSS feed; articles not yet known; and a conditional re-fetch of the
+  articles published within ``recheck_days`` of the newest one, to catch edits.
+- ``backfill``: article numbers ``from_id``..``to_id`` directly, for history the lists
+  do not reach.
+
+In every mode, once the crawl runs dry, the numbers missing from the catalog between the
+lowest and highest known article are probed once; soft-404s are remembered as missing.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archive.timeutil import fetched_at, utc_now_iso
+from archive.catalog import has_catalog
+from archive.session import ArchiveSession
+from archive.timeutil import KST, fetched_at, utc_now_iso
 from crawler.extract import Skip, extract
 from crawler.profile import load_profile
 from crawler.urls import (
@@ -26,10 +45,12 @@ from crawler.urls import (
     RSS_PATH,
     SECTION_FRONT_PATH,
     SECTION_LIST_PATH,
-    canonicalize,
+    article_id,
+    canonical_article_url,
     site_root,
 )
 
+MODES = ("incremental", "full", "backfill")
 _HREF_RE = re.compile(r"""href\s*=\s*["']([^"'<>]+)["']""", re.IGNORECASE)
 # src of img/script, href of stylesheets: what a browser loads to render the page.
 _REQUISITE_RE = re.compile(
@@ -37,7 +58,7 @@ _REQUISITE_RE = re.compile(
     r"""([^"'<>]+)["']""",
     re.IGNORECASE,
 )
-_LIST_LINKS = "ul.art_list_all li a::attr(href), .art_list_all a::attr(href)"
+_LIST_ITEMS = "ul.art_list_all > li, .art_list_all li"
 
 
 class OutletSpider(scrapy.Spider):
@@ -45,33 +66,108 @@ class OutletSpider(scrapy.Spider):
 
     name = "outlet"
 
-    def __init__(self, site: str | None = None, out: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, site: str | None = None, out: str | None = None, mode: str | None = None,
+        recheck_days: str | float = 3, from_id: str | int | None = None,
+        to_id: str | int | None = None, **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if not site:
             raise ValueError("the outlet spider needs the site's address: -a site=URL")
+        if mode is not None and mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}: one of {', '.join(MODES)}")
+        if mode == "backfill" and (from_id is None or to_id is None):
+            raise ValueError("backfill needs from_id and to_id")
         self.root = site_root(site)
         self.netloc = urlsplit(self.root).netloc
         self.allowed_domains = [urlsplit(self.root).hostname or ""]
         self.out = out
+        self.mode = mode
+        self.recheck_days = float(recheck_days)
+        self.id_range = (int(from_id), int(to_id)) if mode == "backfill" else None
+        self.gaps_probed = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.out:
             crawler.settings.set("NEWSARC_OUT", spider.out, priority="spider")
+        out = crawler.settings.get("NEWSARC_OUT")
+        if not out:
+            raise ValueError("the outlet spider needs an archive directory: -a out=DIR")
         spider.profile = load_profile(crawler.settings.get("NEWSARC_PROFILE"))
+        archive = Path(out)
+        spider.mode = spider.mode or ("incremental" if has_catalog(archive) else "full")
+        spider.session = ArchiveSession(
+            archive, lock=not crawler.settings.getbool("NEWSARC_LOCK_HELD"))
+        catalog = spider.session.catalog
+        spider.known = catalog.known_ids() if spider.mode != "full" else set()
+        spider.missing = catalog.missing_ids()
+        spider.last_run = catalog.last_completed_run()
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
+    @property
+    def catalog(self) -> Any:
+        return self.session.catalog
+
+    # --- seeds --------------------------------------------------------------------------
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        """Seeds: home page, the full list's first page, the RSS feed."""
-        yield self._request(self.root + "/", self.parse_home)
+        """Seeds by mode (see the module docstring)."""
+        if self.mode == "backfill":
+            low, high = self.id_range or (0, -1)
+            for number in range(low, high + 1):
+                if number not in self.known and number not in self.missing:
+                    yield self._article(number)
+            return
+        if self.mode == "incremental":
+            for request in self._rechecks():
+                yield request
+        else:
+            yield self._request(self.root + "/", self.parse_home)
         yield self._list_request(LIST_ALL_PATH, {}, page=1)
         yield self._request(self.root + RSS_PATH, self.parse_rss)
+
+    def _rechecks(self) -> Iterator[scrapy.Request]:
+        """Conditional re-fetches of recent articles: a 304 or an identical payload becomes a
+        WARC revisit record, an edited body a new version."""
+        for number in self.catalog.recheck_ids(self.recheck_days):
+            last = self.catalog.last_capture(number)
+            headers = {}
+            if last and last.get("etag"):
+                headers["If-None-Match"] = last["etag"]
+            if last and last.get("last_modified"):
+                headers["If-Modified-Since"] = last["last_modified"]
+            request = self._article(number, recheck=True, headers=headers)
+            if last:
+                request.meta["newsarc_refers_to"] = last
+            self.crawler.stats.inc_value("newsarc/rechecks")
+            yield request
+
+    def on_idle(self) -> None:
+        """When the crawl runs dry: probe the gaps in the article numbers, once."""
+        if self.gaps_probed:
+            return
+        self.gaps_probed = True
+        gaps = self.catalog.gaps()
+        if not gaps:
+            return
+        self.crawler.stats.set_value("newsarc/gaps_probed", len(gaps))
+        for number in gaps:
+            self.crawler.engine.crawl(self._article(number))
+        raise DontCloseSpider
 
     # --- requests -----------------------------------------------------------------------
 
     def _request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, errback=self.on_error, **kwargs)
+
+    def _article(self, number: int, *, recheck: bool = False,
+                 headers: dict[str, str] | None = None) -> scrapy.Request:
+        meta = {"handle_httpstatus_list": [304]} if recheck else {}
+        return self._request(canonical_article_url(self.root, number), self.parse_article,
+                             headers=headers, meta=meta)
 
     def _list_request(
         self, path: str, params: dict[str, str], page: int, previous: frozenset[int] = frozenset()
@@ -83,16 +179,17 @@ class OutletSpider(scrapy.Spider):
             cb_kwargs={"path": path, "params": params, "page": page, "previous": previous},
         )
 
-    def _article_requests(self, hrefs: Iterator[str], base: str) -> Iterator[scrapy.Request]:
+    def _article_requests(self, hrefs: Iterable[str], base: str) -> Iterator[scrapy.Request]:
+        """Requests for the articles ``hrefs`` link to; known ones are skipped unless full."""
         for href in hrefs:
             url = urljoin(base, href.replace("&amp;", "&"))
             if urlsplit(url).netloc != self.netloc:
                 continue
-            canonical = canonicalize(url, self.root)
-            if canonical:
-                yield self._request(canonical, self.parse_article)
+            number = article_id(url)
+            if number is not None and number not in self.known:
+                yield self._article(number)
 
-    def _section_requests(self, hrefs: Iterator[str], base: str) -> Iterator[scrapy.Request]:
+    def _section_requests(self, hrefs: Iterable[str], base: str) -> Iterator[scrapy.Request]:
         for href in hrefs:
             parts = urlsplit(urljoin(base, href.replace("&amp;", "&")))
             if parts.netloc != self.netloc:
@@ -108,61 +205,92 @@ class OutletSpider(scrapy.Spider):
         """Home page: its article links and its section menu."""
         self._count("pages/home")
         hrefs = response.css("a::attr(href)").getall()
-        yield from self._section_requests(iter(hrefs), response.url)
-        yield from self._article_requests(iter(hrefs), response.url)
+        yield from self._section_requests(hrefs, response.url)
+        yield from self._article_requests(hrefs, response.url)
 
     def parse_list(
         self, response: Response, path: str, params: dict[str, str], page: int,
         previous: frozenset[int],
     ) -> Iterator[scrapy.Request]:
-        """A list page: its articles, then the next page, until the CMS repeats a page."""
-        hrefs = response.css(_LIST_LINKS).getall()
-        ids = frozenset(
-            int(c.rsplit("=", 1)[1])
-            for c in (canonicalize(urljoin(response.url, h), self.root) for h in hrefs)
-            if c
-        )
+        """A list page: its articles, then the next page, until the CMS repeats a page or,
+        incrementally, until a page holds only known articles older than the last run."""
+        items = response.css(_LIST_ITEMS)
+        hrefs = items.css("a::attr(href)").getall()
+        ids = frozenset(n for n in (article_id(urljoin(response.url, h)) for h in hrefs) if n)
         if not ids or ids == previous:
             self._count("pages/list_end")
             return
         self._count("pages/list")
-        yield from self._article_requests(iter(hrefs), response.url)
+        yield from self._article_requests(hrefs, response.url)
+        if self._caught_up(ids, items.css("li.date::text").getall()):
+            self._count("pages/list_caught_up")
+            return
         yield self._list_request(path, params, page + 1, previous=ids)
+
+    def _caught_up(self, ids: frozenset[int], dates: list[str]) -> bool:
+        if self.mode != "incremental" or not self.last_run or not ids <= self.known:
+            return False
+        newest = max((_list_date(d) for d in dates), default=None)
+        last_start = datetime.fromisoformat(self.last_run["started_at"])
+        return newest is not None and newest < last_start
 
     def parse_rss(self, response: Response) -> Iterator[scrapy.Request]:
         """RSS 2.0 feed: item links."""
         self._count("pages/rss")
         links = response.xpath("//item/link/text()").getall()
-        yield from self._article_requests(iter(link.strip() for link in links), response.url)
+        yield from self._article_requests((link.strip() for link in links), response.url)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         """An article URL: a record, or a counted skip; and the article links on the page."""
         self._count("pages/article")
+        number = article_id(response.url) or 0
+        warc = response.meta.get("warc")
+        if response.status == 304:
+            self._count("articles/not_modified")
+            self._capture(number, response, warc)
+            self.catalog.seen_unchanged(number, fetched_at(warc["date"]) if warc else "")
+            return
         text = response.text if isinstance(response, TextResponse) else ""
         result = extract(text or response.body, response.url, profile=self.profile)
         if isinstance(result, Skip):
             self._count(f"skipped/{result.reason.split(':')[0]}")
+            if result.reason.startswith("soft-404"):
+                self.catalog.mark_missing(number)
         else:
-            warc = response.meta.get("warc")
             result["fetched_at"] = fetched_at(warc["date"]) if warc else utc_now_iso()
             if warc:
                 result["warc"] = warc
+            self._capture(number, response, warc)
             yield result
             if self.settings.getbool("NEWSARC_PAGE_REQUISITES"):
                 yield from self._requisite_requests(text, response.url)
-        yield from self._article_requests(iter(_HREF_RE.findall(text)), response.url)
+        yield from self._article_requests(_HREF_RE.findall(text), response.url)
+
+    def _capture(self, number: int, response: Response, warc: dict[str, Any] | None) -> None:
+        kind = response.meta.get("warc_kind", "response")
+        headers = {"etag": _header(response, b"ETag"),
+                   "last_modified": _header(response, b"Last-Modified")}
+        location = {**(warc or {}), "payload_digest": response.meta.get("warc_payload_digest")}
+        self.catalog.add_capture(number, kind, response.status, location, headers,
+                                 self.session.run_id)
 
     def _requisite_requests(self, text: str, base: str) -> Iterator[scrapy.Request]:
         """Images, stylesheets and scripts of an article page on the site's own host."""
         for ref in _REQUISITE_RE.findall(text):
             url = urljoin(base, ref.replace("&amp;", "&"))
-            if urlsplit(url).netloc == self.netloc and not url.startswith("javascript:"):
-                # Ahead of other pages, so a page's images are archived close to it.
-                yield self._request(url, self.parse_requisite, priority=1)
+            if urlsplit(url).netloc != self.netloc or url.startswith("javascript:"):
+                continue
+            if self.mode != "full" and self.catalog.has_resource(url):
+                continue
+            # Ahead of other pages, so a page's images are archived close to it.
+            yield self._request(url, self.parse_requisite, priority=1)
 
     def parse_requisite(self, response: Response) -> None:
-        """Nothing to extract: the WARC middleware has archived it."""
+        """Nothing to extract: the WARC middleware has archived it; the catalog notes it."""
         self._count("pages/requisite")
+        warc = response.meta.get("warc")
+        if warc:
+            self.catalog.add_resource(response.url, warc, self.session.run_id)
 
     def on_error(self, failure: Failure) -> None:
         """A request that failed for good (after retries): counted and logged, never fatal."""
@@ -175,3 +303,17 @@ class OutletSpider(scrapy.Spider):
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"newsarc/{key}")
+
+
+def _list_date(text: str) -> datetime | None:
+    """A list item's ``YYYY-MM-DD HH:MM`` (Korea time) as an aware datetime."""
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=KST)
+    except ValueError:
+        return None
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+

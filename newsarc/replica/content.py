@@ -32,6 +32,8 @@ BASE_NOW = datetime(2024, 6, 20, 18, 0, tzinfo=KST)  # generation 0's "now"
 GENERATION_STEP = timedelta(hours=6)  # generation g is g steps after BASE_NOW
 NEW_PER_GENERATION = 5
 EDITS_PER_GENERATION = 3
+RECENT_SPAN = timedelta(days=3)  # the newest tenth of the base articles lie in this span
+EDIT_SPAN = timedelta(days=2)  # edits touch articles published this close to the update
 TEMPLATES = ("arv_001", "arv_005", "old")
 
 
@@ -305,14 +307,22 @@ _HOUR_WEIGHTS = (2, 5, 8, 9, 9, 8, 6, 7, 8, 8, 7, 6, 5, 4, 3, 2, 2)
 
 
 def _base_times(rng: random.Random, count: int) -> list[datetime]:
-    """Sorted publication times over 2021-07 .. 2024-06, mostly in working hours."""
+    """Sorted publication times over 2021-07 .. 2024-06, mostly in working hours.
+
+    A tenth of them fall in the last three days before BASE_NOW, as on a live outlet whose
+    recent days are complete: that is where edits happen and what a recheck window covers.
+    """
     days = (BASE_NOW.date() - BASE_START.date()).days
+    recent = max(3, count // 10)
     hours = rng.choices(_HOURS, weights=_HOUR_WEIGHTS, k=count)
     times = [
         BASE_START + timedelta(days=rng.randrange(days), hours=h,
                                seconds=rng.randrange(3600))
-        for h in hours
+        for h in hours[recent:]
     ]
+    recent_start = BASE_NOW - RECENT_SPAN
+    times += [recent_start + timedelta(seconds=rng.randrange(int(RECENT_SPAN.total_seconds())))
+              for _ in hours[:recent]]
     times.sort()
     return times
 
@@ -346,8 +356,9 @@ def _evolve(b: _Builder, size: int, g: int, sample_id: int) -> None:
     start = BASE_NOW + GENERATION_STEP * (g - 1)
     end = start + GENERATION_STEP
     window = int(GENERATION_STEP.total_seconds())
-    recent = sorted(b.articles, reverse=True)[:40]
-    candidates = [i for i in recent if i != sample_id]
+    newest_first = [i for i in sorted(b.articles, reverse=True) if i != sample_id]
+    candidates = [i for i in newest_first if b.articles[i].published >= start - EDIT_SPAN]
+    candidates = candidates if len(candidates) >= EDITS_PER_GENERATION else newest_first[:10]
     for art_id in rng.sample(candidates, min(EDITS_PER_GENERATION, len(candidates))):
         art = b.articles[art_id]
         topics = lexicon.TOPICS[art.section.name]

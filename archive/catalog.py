@@ -1,0 +1,266 @@
+"""The catalog, ``DIR/catalog.sqlite``: what the archive knows, for incremental crawls.
+
+It knows every article id with its canonical URL, the versions seen (content hash,
+published, modified, first and last seen), its WARC captures, the ids known to be missing
+(the CMS's soft-404), the page requisites already archived, and every run with its
+statistics.  SQLite in WAL mode: one crawl writes (the archive lock sees to that) while
+``newsarc runs`` and other readers read.
+
+``articles.jsonl`` stays the corpus; the catalog is derived from it and from the crawl.
+``reconcile`` brings the catalog up to a corpus that went further than it (a crawl killed
+between the two writes) by reading only the corpus bytes the catalog has not seen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from archive.corpus import CORPUS_NAME
+from archive.timeutil import utc_now_iso
+
+CATALOG_NAME = "catalog.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS articles (
+    id INTEGER PRIMARY KEY, url TEXT NOT NULL, latest_version INTEGER NOT NULL,
+    published TEXT, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, deleted_at TEXT);
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER NOT NULL, version INTEGER NOT NULL, content_hash TEXT NOT NULL,
+    published TEXT, modified TEXT, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+    warc_filename TEXT, warc_offset INTEGER, warc_length INTEGER, warc_record_id TEXT,
+    warc_date TEXT, run_id INTEGER, PRIMARY KEY (id, version));
+CREATE TABLE IF NOT EXISTS captures (
+    id INTEGER NOT NULL, kind TEXT NOT NULL, status INTEGER, warc_filename TEXT,
+    warc_offset INTEGER, warc_length INTEGER, warc_record_id TEXT, warc_date TEXT,
+    payload_digest TEXT, etag TEXT, last_modified TEXT, run_id INTEGER);
+CREATE INDEX IF NOT EXISTS captures_by_id ON captures (id);
+CREATE TABLE IF NOT EXISTS missing (
+    id INTEGER PRIMARY KEY, first_seen TEXT NOT NULL, last_checked TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS resources (
+    url TEXT PRIMARY KEY, warc_filename TEXT, warc_date TEXT, run_id INTEGER);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT, site TEXT, mode TEXT NOT NULL,
+    started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, pid INTEGER,
+    exit_code INTEGER, stats TEXT);
+"""
+
+
+def catalog_path(archive: Path) -> Path:
+    return archive / CATALOG_NAME
+
+
+class Catalog:
+    """One archive's catalog.  Every write commits at once: a kill loses nothing written."""
+
+    def __init__(self, archive: Path) -> None:
+        archive.mkdir(parents=True, exist_ok=True)
+        self.archive = archive
+        self.db = sqlite3.connect(catalog_path(archive), isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- runs -------------------------------------------------------------------------
+
+    def start_run(self, site: str, mode: str) -> int:
+        """Open a run; runs left 'running' by a process that died are marked 'killed'."""
+        for row in self.db.execute("SELECT run_id, pid FROM runs WHERE status = 'running'"):
+            if not _alive(row["pid"]):
+                self.db.execute("UPDATE runs SET status = 'killed' WHERE run_id = ?",
+                                (row["run_id"],))
+        cursor = self.db.execute(
+            "INSERT INTO runs (site, mode, started_at, status, pid) VALUES (?, ?, ?, ?, ?)",
+            (site, mode, utc_now_iso(), "running", os.getpid()))
+        return int(cursor.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, exit_code: int, stats: dict) -> None:
+        self.db.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, exit_code = ?, stats = ? "
+            "WHERE run_id = ?",
+            (utc_now_iso(), status, exit_code, json.dumps(stats, ensure_ascii=False), run_id))
+
+    def runs(self) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM runs ORDER BY run_id").fetchall()
+        return [{**dict(r), "stats": json.loads(r["stats"]) if r["stats"] else {}}
+                for r in rows]
+
+    def last_completed_run(self) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM runs WHERE status = 'finished' "
+                              "ORDER BY run_id DESC LIMIT 1").fetchone()
+        return dict(row) if row else None
+
+    # --- articles and versions ----------------------------------------------------------
+
+    def known_ids(self) -> set[int]:
+        """Ids of articles with at least one stored version."""
+        return {r[0] for r in self.db.execute("SELECT id FROM articles")}
+
+    def missing_ids(self) -> set[int]:
+        return {r[0] for r in self.db.execute("SELECT id FROM missing")}
+
+    def latest(self) -> dict[int, tuple[int, str]]:
+        """id -> (latest version, its content hash): what the corpus writer checks against."""
+        rows = self.db.execute(
+            "SELECT v.id, v.version, v.content_hash FROM versions v JOIN articles a "
+            "ON a.id = v.id AND a.latest_version = v.version")
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def add_version(self, record: dict[str, Any], run_id: int | None) -> None:
+        """Store a new version of an article (the record just appended to the corpus)."""
+        warc = record.get("warc") or {}
+        seen = record.get("fetched_at") or utc_now_iso()
+        self.db.execute("BEGIN")
+        self.db.execute(
+            "INSERT OR IGNORE INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (record["id"], record["version"], record["content_hash"], record.get("published"),
+             record.get("modified"), seen, seen, warc.get("filename"), warc.get("offset"),
+             warc.get("length"), warc.get("record_id"), warc.get("date"), run_id))
+        self.db.execute(
+            "INSERT INTO articles (id, url, latest_version, published, first_seen, last_seen) "
+            "VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET "
+            "latest_version = MAX(latest_version, excluded.latest_version), "
+            "published = excluded.published, last_seen = excluded.last_seen, deleted_at = NULL",
+            (record["id"], record["url"], record["version"], record.get("published"), seen,
+             seen))
+        self.db.execute("DELETE FROM missing WHERE id = ?", (record["id"],))
+        self.db.execute("COMMIT")
+
+    def seen_unchanged(self, article_id: int, seen: str) -> None:
+        """An article fetched again with the body already stored: only 'last seen' moves."""
+        self.db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", (seen, article_id))
+        self.db.execute(
+            "UPDATE versions SET last_seen = ? WHERE id = ? AND version = "
+            "(SELECT latest_version FROM articles WHERE id = ?)", (seen, article_id, article_id))
+
+    def add_capture(self, article_id: int, kind: str, status: int, warc: dict[str, Any],
+                    headers: dict[str, str | None], run_id: int | None) -> None:
+        """One fetch of an article: a full response, or a revisit of an unchanged one."""
+        self.db.execute(
+            "INSERT INTO captures VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (article_id, kind, status, warc.get("filename"), warc.get("offset"),
+             warc.get("length"), warc.get("record_id"), warc.get("date"),
+             warc.get("payload_digest"), headers.get("etag"), headers.get("last_modified"),
+             run_id))
+
+    def last_capture(self, article_id: int) -> dict[str, Any] | None:
+        """The newest full response of an article: what a revisit refers to."""
+        row = self.db.execute(
+            "SELECT * FROM captures WHERE id = ? AND kind = 'response' "
+            "ORDER BY warc_date DESC LIMIT 1", (article_id,)).fetchone()
+        return dict(row) if row else None
+
+    def mark_missing(self, article_id: int) -> None:
+        """The CMS answered its soft-404 for this id: remember it, so it is not probed again."""
+        now = utc_now_iso()
+        self.db.execute(
+            "INSERT INTO missing VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "last_checked = excluded.last_checked", (article_id, now, now))
+        self.db.execute("UPDATE articles SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+                        (now, article_id))
+
+    def recheck_ids(self, days: float) -> list[int]:
+        """Articles published within ``days`` of the newest known publication time.
+
+        The window is anchored on the outlet's newest article rather than on the clock, so
+        it means the same for a live outlet (newest is about now) and for an archive of a
+        site frozen in time (the replica).
+        """
+        newest = self.db.execute("SELECT MAX(published) FROM articles "
+                                 "WHERE deleted_at IS NULL").fetchone()[0]
+        if not newest:
+            return []
+        since = (datetime.fromisoformat(newest) - timedelta(days=days)).isoformat()
+        rows = self.db.execute("SELECT id FROM articles WHERE deleted_at IS NULL "
+                               "AND published >= ? ORDER BY id", (since,))
+        return [r[0] for r in rows]
+
+    def gaps(self) -> list[int]:
+        """Numbers between the lowest and highest known article neither stored nor missing."""
+        low, high = self.db.execute("SELECT MIN(id), MAX(id) FROM articles").fetchone()
+        if low is None:
+            return []
+        taken = self.known_ids() | self.missing_ids()
+        return [n for n in range(low, high + 1) if n not in taken]
+
+    # --- page requisites --------------------------------------------------------------
+
+    def has_resource(self, url: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM resources WHERE url = ?", (url,)).fetchone()
+        return row is not None
+
+    def add_resource(self, url: str, warc: dict[str, Any], run_id: int | None) -> None:
+        self.db.execute("INSERT OR IGNORE INTO resources VALUES (?, ?, ?, ?)",
+                        (url, warc.get("filename"), warc.get("date"), run_id))
+
+    # --- agreement with the corpus ----------------------------------------------------
+
+    def reconcile(self, records: Iterable[dict[str, Any]], corpus_bytes: int) -> int:
+        """Add corpus records the catalog missed; remember how far the corpus was read."""
+        added = 0
+        known = self.latest()
+        for record in records:
+            version = record.get("version", 1)
+            if known.get(record["id"], (0, ""))[0] < version:
+                self.add_version(record, None)
+                known[record["id"]] = (version, record["content_hash"])
+                added += 1
+        self.set_meta("corpus_bytes", str(corpus_bytes))
+        return added
+
+    def corpus_bytes(self) -> int:
+        return int(self.get_meta("corpus_bytes") or 0)
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                        "value = excluded.value", (key, value))
+
+
+def has_catalog(archive: Path) -> bool:
+    return catalog_path(archive).exists()
+
+
+def corpus_tail(archive: Path, start: int) -> tuple[list[dict[str, Any]], int]:
+    """Records of the corpus after byte ``start`` (whole lines only), and the new end."""
+    path = archive / CORPUS_NAME
+    if not path.exists():
+        return [], 0
+    records = []
+    with path.open("rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        if start > size:  # the corpus was replaced: read it all again
+            start = 0
+        handle.seek(start)
+        end = start
+        for line in handle:
+            if not line.endswith(b"\n"):
+                break
+            end += len(line)
+            if line.strip():
+                records.append(json.loads(line))
+    return records, end
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

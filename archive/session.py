@@ -1,0 +1,48 @@
+"""One process's hold on an archive: lock, corpus and catalog, kept in agreement.
+
+Opening repairs what a killed run left (a half-written corpus line) and brings the
+catalog up to the corpus; ``store`` appends a record to the corpus first and the catalog
+second, so after any kill the corpus is never behind the catalog and the next opening
+catches the catalog up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from archive.catalog import Catalog, corpus_tail
+from archive.corpus import CorpusWriter, repair
+from archive.lock import ArchiveLock
+
+
+class ArchiveSession:
+    """The writer's view of an archive directory."""
+
+    def __init__(self, directory: Path, *, lock: bool = True) -> None:
+        self.directory = directory
+        self.lock = ArchiveLock(directory).acquire() if lock else None
+        self.repaired_bytes = repair(directory / "articles.jsonl")
+        self.catalog = Catalog(directory)
+        records, end = corpus_tail(directory, self.catalog.corpus_bytes())
+        self.reconciled = self.catalog.reconcile(records, end)
+        self.corpus = CorpusWriter(directory, latest=self.catalog.latest())
+        self.run_id: int | None = None
+
+    def store(self, record: dict[str, Any]) -> str:
+        """Append ``record`` if its body is new for its id: 'new', 'changed' or 'unchanged'."""
+        version = self.corpus.next_version(record)
+        if version is None:
+            self.catalog.seen_unchanged(record["id"], record.get("fetched_at") or "")
+            return "unchanged"
+        record["version"] = version
+        self.corpus.write(record)
+        self.catalog.add_version(record, self.run_id)
+        self.catalog.set_meta("corpus_bytes", str(self.corpus.tell()))
+        return "new" if version == 1 else "changed"
+
+    def close(self) -> None:
+        self.corpus.close()
+        self.catalog.close()
+        if self.lock is not None:
+            self.lock.release()
