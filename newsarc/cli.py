@@ -150,7 +150,10 @@ def run_crawl(
         },
         priority="cmdline",
     )
-    with ArchiveLock(Path(out)):
+    with ArchiveLock(Path(out)) as lock:
+        if lock.took_over:
+            print(f"newsarc crawl: took over the lock of pid {lock.previous.get('pid')}, "
+                  "which is gone", file=sys.stderr)
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(OutletSpider)
         process.crawl(crawler, site=site, **(spider_args or {}))

@@ -180,7 +180,10 @@ class OutletSpider(scrapy.Spider):
         )
 
     def _article_requests(self, hrefs: Iterable[str], base: str) -> Iterator[scrapy.Request]:
-        """Requests for the articles ``hrefs`` link to; known ones are skipped unless full."""
+        """Requests for the articles ``hrefs`` link to; known ones are skipped unless full.
+        A backfill enumerates its range and follows no links."""
+        if self.mode == "backfill":
+            return
         for href in hrefs:
             url = urljoin(base, href.replace("&amp;", "&"))
             if urlsplit(url).netloc != self.netloc:
