@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,22 @@ CREATE TABLE IF NOT EXISTS missing (
     id INTEGER PRIMARY KEY, first_seen TEXT NOT NULL, last_checked TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS resources (
     url TEXT PRIMARY KEY, warc_filename TEXT, warc_date TEXT, run_id INTEGER);
+CREATE TABLE IF NOT EXISTS texts (
+    rowid INTEGER PRIMARY KEY, id INTEGER NOT NULL, version INTEGER NOT NULL, url TEXT,
+    title TEXT, subtitle TEXT, section TEXT, published TEXT, modified TEXT, month TEXT,
+    reporters TEXT, body TEXT, body_chars INTEGER, record TEXT NOT NULL,
+    UNIQUE (id, version));
+CREATE INDEX IF NOT EXISTS texts_by_published ON texts (published);
+CREATE VIRTUAL TABLE IF NOT EXISTS texts_fts USING fts5(
+    title, body, content='texts', content_rowid='rowid', tokenize='trigram');
+CREATE TRIGGER IF NOT EXISTS texts_ai AFTER INSERT ON texts BEGIN
+    INSERT INTO texts_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+CREATE TABLE IF NOT EXISTS authors (
+    id INTEGER NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, email TEXT);
+CREATE INDEX IF NOT EXISTS authors_by_name ON authors (name);
+CREATE VIEW IF NOT EXISTS latest AS
+    SELECT t.* FROM texts t JOIN articles a ON a.id = t.id AND a.latest_version = t.version;
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT, site TEXT, mode TEXT NOT NULL,
     started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, pid INTEGER,
@@ -117,9 +134,26 @@ class Catalog:
 
     def add_version(self, record: dict[str, Any], run_id: int | None) -> None:
         """Store a new version of an article (the record just appended to the corpus)."""
+        with self._transaction():
+            self._add_version(record, run_id)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction, unless the caller already opened one (batch loads)."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _add_version(self, record: dict[str, Any], run_id: int | None) -> None:
         warc = record.get("warc") or {}
         seen = record.get("fetched_at") or utc_now_iso()
-        self.db.execute("BEGIN")
         self.db.execute(
             "INSERT OR IGNORE INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (record["id"], record["version"], record["content_hash"], record.get("published"),
@@ -133,7 +167,36 @@ class Catalog:
             (record["id"], record["url"], record["version"], record.get("published"), seen,
              seen))
         self.db.execute("DELETE FROM missing WHERE id = ?", (record["id"],))
-        self.db.execute("COMMIT")
+        self._add_text(record)
+
+    def _add_text(self, record: dict[str, Any]) -> None:
+        """The record's text and facets, for search, export, statistics and Datasette."""
+        published = record.get("published") or ""
+        authors = record.get("authors") or []
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO texts (id, version, url, title, subtitle, section, "
+            "published, modified, month, reporters, body, body_chars, record) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (record["id"], record["version"], record["url"], record["title"],
+             record.get("subtitle"), record.get("section"), record.get("published"),
+             record.get("modified"), published[:7] or None,
+             json.dumps([a["name"] for a in authors], ensure_ascii=False), record["body"],
+             len(record["body"]), json.dumps(record, ensure_ascii=False)))
+        if cursor.rowcount:
+            self.db.executemany(
+                "INSERT INTO authors VALUES (?, ?, ?, ?)",
+                [(record["id"], record["version"], a["name"], a.get("email")) for a in authors])
+
+    def texts_behind(self) -> bool:
+        """True when some stored versions have no text row (a catalog of an older newsarc)."""
+        versions = self.db.execute("SELECT COUNT(*) FROM versions").fetchone()[0]
+        return self.db.execute("SELECT COUNT(*) FROM texts").fetchone()[0] < versions
+
+    def fill_texts(self, records: Iterable[dict[str, Any]]) -> None:
+        """Add the text rows missing for ``records`` (the whole corpus, streamed)."""
+        with self._transaction():
+            for record in records:
+                self._add_text({"version": 1, **record})
 
     def seen_unchanged(self, article_id: int, seen: str) -> None:
         """An article fetched again with the body already stored: only 'last seen' moves."""
@@ -204,17 +267,19 @@ class Catalog:
 
     # --- agreement with the corpus ----------------------------------------------------
 
-    def reconcile(self, records: Iterable[dict[str, Any]], corpus_bytes: int) -> int:
-        """Add corpus records the catalog missed; remember how far the corpus was read."""
+    def reconcile(self, entries: Iterable[tuple[dict[str, Any], int]]) -> int:
+        """Add corpus records the catalog missed (``entries`` from ``corpus_tail``), in one
+        transaction, and remember how far the corpus was read."""
         added = 0
         known = self.latest()
-        for record in records:
-            version = record.get("version", 1)
-            if known.get(record["id"], (0, ""))[0] < version:
-                self.add_version(record, None)
-                known[record["id"]] = (version, record["content_hash"])
-                added += 1
-        self.set_meta("corpus_bytes", str(corpus_bytes))
+        with self._transaction():
+            for record, end in entries:
+                version = record.get("version", 1)
+                if known.get(record["id"], (0, ""))[0] < version:
+                    self._add_version({"version": 1, **record}, None)
+                    known[record["id"]] = (version, record["content_hash"])
+                    added += 1
+                self.set_meta("corpus_bytes", str(end))
         return added
 
     def corpus_bytes(self) -> int:
@@ -233,25 +298,23 @@ def has_catalog(archive: Path) -> bool:
     return catalog_path(archive).exists()
 
 
-def corpus_tail(archive: Path, start: int) -> tuple[list[dict[str, Any]], int]:
-    """Records of the corpus after byte ``start`` (whole lines only), and the new end."""
+def corpus_tail(archive: Path, start: int) -> Iterator[tuple[dict[str, Any], int]]:
+    """(record, end offset of its line) for the corpus's whole lines after byte ``start``,
+    streamed; a corpus shorter than ``start`` was replaced and is read from the top."""
     path = archive / CORPUS_NAME
     if not path.exists():
-        return [], 0
-    records = []
+        return
     with path.open("rb") as handle:
-        size = handle.seek(0, os.SEEK_END)
-        if start > size:  # the corpus was replaced: read it all again
+        if start > handle.seek(0, os.SEEK_END):
             start = 0
         handle.seek(start)
         end = start
         for line in handle:
             if not line.endswith(b"\n"):
-                break
+                return
             end += len(line)
             if line.strip():
-                records.append(json.loads(line))
-    return records, end
+                yield json.loads(line), end
 
 
 def _alive(pid: int | None) -> bool:

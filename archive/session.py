@@ -24,8 +24,8 @@ class ArchiveSession:
         self.lock = ArchiveLock(directory).acquire() if lock else None
         self.repaired_bytes = repair(directory / "articles.jsonl")
         self.catalog = Catalog(directory)
-        records, end = corpus_tail(directory, self.catalog.corpus_bytes())
-        self.reconciled = self.catalog.reconcile(records, end)
+        self.reconciled = self.catalog.reconcile(
+            corpus_tail(directory, self.catalog.corpus_bytes()))
         self.corpus = CorpusWriter(directory, latest=self.catalog.latest())
         self.run_id: int | None = None
 

@@ -77,6 +77,37 @@ def _parser() -> argparse.ArgumentParser:
     wacz.add_argument("--out", required=True, type=Path, metavar="FILE.wacz")
     wacz.set_defaults(handler=_cmd_wacz)
 
+    export = commands.add_parser("export", help="export the corpus for research tools")
+    export.add_argument("archive", metavar="DIR", type=Path)
+    export.add_argument("--format", required=True, choices=("parquet", "csv", "jsonl"))
+    export.add_argument("--out", required=True, type=Path, metavar="PATH")
+    _filter_options(export)
+    export.add_argument("--excel", action="store_true",
+                        help="CSV: UTF-8 with a byte-order mark, as Excel expects")
+    export.set_defaults(handler=_cmd_export)
+
+    search = commands.add_parser("search", help="full-text search of titles and bodies")
+    search.add_argument("archive", metavar="DIR", type=Path)
+    search.add_argument("text", metavar="TEXT", help='words or "a phrase"; all must occur')
+    search.add_argument("--limit", type=int, default=20, metavar="N")
+    search.set_defaults(handler=_cmd_search)
+
+    stats = commands.add_parser("stats", help="what the corpus holds, in numbers")
+    stats.add_argument("archive", metavar="DIR", type=Path)
+    stats.add_argument("--plot", type=Path, metavar="FILE.png", help="draw them in one figure")
+    stats.set_defaults(handler=_cmd_stats)
+
+    show = commands.add_parser("show", help="one article: record, versions, replay path")
+    show.add_argument("archive", metavar="DIR", type=Path)
+    show.add_argument("id", type=int, metavar="ID")
+    show.set_defaults(handler=_cmd_show)
+
+    browse = commands.add_parser("browse", help="open the catalog in Datasette")
+    browse.add_argument("archive", metavar="DIR", type=Path)
+    browse.add_argument("--host", default="127.0.0.1")
+    browse.add_argument("--port", type=int, default=8001)
+    browse.set_defaults(handler=_cmd_browse)
+
     runs = commands.add_parser("runs", help="list the crawl runs of an archive")
     runs.add_argument("archive", metavar="DIR", type=Path)
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
@@ -87,6 +118,28 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--size", type=int, default=240, help="number of replica articles")
     demo.set_defaults(handler=_cmd_demo)
     return parser
+
+
+def _filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
+                        help="published on or after this day (Korea time)")
+    parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
+                        help="published on or before this day (Korea time)")
+    parser.add_argument("--section", help="exact section name, e.g. 경제")
+    parser.add_argument("--author", metavar="NAME", help="a reporter's exact name")
+    parser.add_argument("--query", metavar="TEXT", help="title or body holds every term")
+    parser.add_argument("--all-versions", action="store_true",
+                        help="every stored version, not only the latest of each article")
+
+
+def _filters(args: argparse.Namespace) -> Any:
+    from archive.query import Filters, parse_date
+
+    return Filters(
+        date_from=parse_date(args.date_from, "--from"), date_to=parse_date(args.date_to, "--to"),
+        section=args.section, author=args.author, query=args.query,
+        all_versions=args.all_versions,
+    )
 
 
 def _crawl_options(parser: argparse.ArgumentParser) -> None:
@@ -260,6 +313,95 @@ def _cmd_wacz(args: argparse.Namespace) -> int:
 
     pages = package(args.archive, args.out)
     print(f"{args.out}: WACZ with {pages} article pages")
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from archive.export import export
+
+    from archive.query import open_catalog
+
+    filters = _filters(args)
+    catalog = open_catalog(args.archive)
+    try:
+        result = export(catalog, args.format, args.out, filters, excel=args.excel)
+    finally:
+        catalog.close()
+    print(result.describe())
+    return EXIT_OK
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    from archive.search import format_hit, search
+
+    from archive.query import open_catalog
+
+    if args.limit < 1:
+        raise ValueError("--limit must be at least 1")
+    catalog = open_catalog(args.archive)
+    try:
+        hits = search(catalog, args.text, args.limit)
+    finally:
+        catalog.close()
+    for hit in hits:
+        print(format_hit(hit))
+    if not hits:
+        print(f"no article holds {args.text!r}")
+    return EXIT_OK
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from archive.stats import collect, format_stats, plot
+
+    from archive.query import open_catalog
+
+    catalog = open_catalog(args.archive)
+    try:
+        numbers = collect(catalog)
+    finally:
+        catalog.close()
+    print(format_stats(numbers))
+    if args.plot:
+        plot(numbers, args.plot)
+        print(f"figure: {args.plot}")
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from archive.query import open_catalog, replay_path
+
+    catalog = open_catalog(args.archive)
+    try:
+        rows = catalog.db.execute("SELECT record FROM texts WHERE id = ? ORDER BY version",
+                                  (args.id,)).fetchall()
+        captures = catalog.db.execute(
+            "SELECT kind, status, warc_date, warc_filename, warc_offset FROM captures "
+            "WHERE id = ? ORDER BY warc_date", (args.id,)).fetchall()
+    finally:
+        catalog.close()
+    if not rows:
+        raise ValueError(f"no article {args.id} in {args.archive}")
+    versions = [json.loads(r[0]) for r in rows]
+    latest = versions[-1]
+    print(json.dumps({**latest, "replay": replay_path(latest)}, ensure_ascii=False, indent=2))
+    print(f"\nversions of article {args.id}:")
+    for record in versions:
+        warc = record.get("warc") or {}
+        print(f"  v{record['version']}  fetched {record['fetched_at']}  modified "
+              f"{record['modified'] or '-'}  sha256 {record['content_hash'][:12]}  "
+              f"{warc.get('filename', '-')} @{warc.get('offset', '-')}  "
+              f"replay {replay_path(record) or '-'}")
+    if captures:
+        print(f"captures of article {args.id}:")
+        for kind, status, when, filename, offset in captures:
+            print(f"  {when}  {kind:<8} HTTP {status}  {filename} @{offset}")
+    return EXIT_OK
+
+
+def _cmd_browse(args: argparse.Namespace) -> int:
+    from archive.browse import serve
+
+    serve(args.archive, args.host, args.port)
     return EXIT_OK
 
 
