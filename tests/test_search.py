@@ -1,0 +1,89 @@
+"""Search and show on a crawled replica, against expectations computed here."""
+
+import json
+
+import pytest
+
+from archive.corpus import read_records
+
+from .conftest import NEWSARC, run
+
+
+def latest_records(archive):
+    latest = {}
+    for record in read_records(archive / "articles.jsonl"):
+        latest[record["id"]] = record
+    return latest
+
+
+def search(archive, *args):
+    result = run(NEWSARC, "search", str(archive), *args, "--limit", "1000")
+    assert result.returncode == 0, result.stderr.decode()
+    lines = result.stdout.decode().splitlines()
+    return [int(line.rsplit("no=", 1)[1]) for line in lines if "no=" in line]
+
+
+def expected(archive, *words):
+    return {i for i, r in latest_records(archive).items()
+            if all(w in r["title"] or w in r["body"] for w in words)}
+
+
+@pytest.mark.parametrize("words", [
+    ("삼성전자",),          # a trigram-indexed term
+    ("회장",),              # two syllables: below the trigram size
+    ("관계자는", "밝혔다"),  # every term must occur
+    ("지역", "사업을"),      # a short and a long term together
+])
+def test_search_finds_exactly_the_articles_holding_every_term(archive, words):
+    found = search(archive, " ".join(words))
+    assert set(found) == expected(archive, *words)
+    assert len(found) == len(set(found)), "one hit per article"
+
+
+def test_phrases_and_ranking(archive):
+    records = latest_records(archive)
+    sample = next(r for r in records.values() if r["title"].startswith("이재용 회장"))
+    phrase = "글로벌 전략회의"
+    found = search(archive, f'"{phrase}"')
+    assert found[0] == sample["id"]
+    assert set(found) == {i for i, r in records.items() if phrase in r["title"] + r["body"]}
+    title_word = sample["title"].split()[0]
+    ranked = search(archive, title_word)
+    in_title = [i for i in ranked if title_word in records[i]["title"]]
+    assert ranked[: len(in_title)] == in_title, "title matches rank first"
+
+
+def test_search_output_has_date_title_url_and_snippet(archive):
+    result = run(NEWSARC, "search", str(archive), "삼성전자", "--limit", "1")
+    first, second = result.stdout.decode().splitlines()[:2]
+    record = latest_records(archive)[int(first.rsplit("no=", 1)[1])]
+    assert first.startswith(record["published"][:10])
+    assert record["title"] in first and record["url"] in first
+    assert "[삼성전자]" in second
+
+
+def test_no_hit_and_bad_input(archive, tmp_path):
+    result = run(NEWSARC, "search", str(archive), "존재하지않는낱말")
+    assert result.returncode == 0 and "no article holds" in result.stdout.decode()
+    for args in ([str(tmp_path), "낱말"], [str(archive), "낱말", "--limit", "0"]):
+        bad = run(NEWSARC, "search", *args)
+        assert bad.returncode == 2
+        assert len(bad.stderr.decode().strip().splitlines()) == 1
+    (tmp_path / "articles.jsonl").write_text("")
+    empty = run(NEWSARC, "search", str(tmp_path), "낱말")
+    assert empty.returncode == 2 and "holds no articles" in empty.stderr.decode()
+
+
+def test_show_prints_record_versions_and_replay_path(archive):
+    record = next(iter(latest_records(archive).values()))
+    result = run(NEWSARC, "show", str(archive), str(record["id"]))
+    assert result.returncode == 0, result.stderr.decode()
+    text = result.stdout.decode()
+    shown = json.loads(text[: text.index("\nversions of article")])
+    stamp = "".join(c for c in record["warc"]["date"] if c.isdigit())[:14]
+    assert shown["replay"] == f"/archive/{stamp}/{record['url']}"
+    assert {k: shown[k] for k in record} == record
+    assert f"v1  fetched {record['fetched_at']}" in text
+    assert f"{record['warc']['filename']} @{record['warc']['offset']}" in text
+    missing = run(NEWSARC, "show", str(archive), "1")
+    assert missing.returncode == 2 and "no article 1" in missing.stderr.decode()
