@@ -44,16 +44,14 @@ def _article_captures(archive: Path) -> list[WarcLocation]:
 
 def reextract(archive: Path, profile: str = "newmediatimes") -> Iterator[dict[str, Any]]:
     """Records re-extracted from every article capture, versions numbered as the crawl does."""
-    from crawler.extract import Skip, extract
-    from crawler.profile import load_profile
+    from crawler.extract import Skip, extract  # the one public extraction function
 
-    compiled = load_profile(profile)
     latest: dict[int, tuple[int, str]] = {}
     for location in _article_captures(archive):
         record, payload = read_record_at(archive, location.as_dict())
         content_type = record.http_headers.get_header("Content-Type")
         url = record.rec_headers.get_header("WARC-Target-URI")
-        result = extract(payload, url, content_type=content_type, profile=compiled)
+        result = extract(payload, url, content_type=content_type, profile=profile)
         if isinstance(result, Skip):
             continue
         version, digest = latest.get(result["id"], (0, ""))

@@ -33,7 +33,7 @@ from w3lib.encoding import html_to_unicode
 
 from archive.schema import SCHEMA_VERSION, content_hash
 from archive.timeutil import KST
-from crawler.profile import Profile, load_profile
+from crawler.profile import DEFAULT_PROFILE, Profile, load_profile
 from crawler.urls import article_id, canonical_article_url, site_root
 
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -65,15 +65,17 @@ def extract(
     url: str | None = None,
     *,
     content_type: str | None = None,
-    profile: Profile | None = None,
+    profile: Profile | str | None = None,
 ) -> dict[str, Any] | Skip:
     """Turn one page into a schema-v1 record (``fetched_at`` left None), or a ``Skip``.
 
     ``page`` may be bytes (decoded like Scrapy does: HTTP charset, BOM, meta, then
     detection) or text.  ``url`` is where the page was fetched; without it the page's
-    canonical link or og:url is used.  Never raises on bad input.
+    canonical link or og:url is used.  ``profile`` is a compiled profile or the name or
+    path of one (default: the bundled 뉴미디어타임즈 profile).  Never raises on bad input.
     """
-    profile = profile or load_profile()
+    if not isinstance(profile, Profile):
+        profile = load_profile(profile or DEFAULT_PROFILE)
     text = _decode(page, content_type)
     problem = _precheck(text, profile)
     if problem:
