@@ -3,19 +3,31 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Distributed crawling (scrapy-redis) cannot share an environment with pywb (replay):
+# pywb pins redis==2.10.6, scrapy-redis needs redis>=4. Its workers get their own.
+DIST_VENV := .venv-distributed
+DIST_STAMP := $(DIST_VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean distributed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -e '.[test,bench,replay]'
 	touch $(STAMP)
+
+$(DIST_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(DIST_VENV)
+	$(DIST_VENV)/bin/pip install --quiet --upgrade pip
+	$(DIST_VENV)/bin/pip install --quiet -e '.[distributed]'
+	touch $(DIST_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/newsarc demo
 
-test: $(STAMP)
+distributed: $(DIST_STAMP)
+
+test: $(STAMP) $(DIST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -27,4 +39,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/warc.py --out bench/warc-results.md
 
 clean:
-	rm -rf $(VENV) demo-archive .pytest_cache
+	rm -rf $(VENV) $(DIST_VENV) demo-archive .pytest_cache

@@ -46,6 +46,7 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no control server of any kind: nothing to attack
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 LOG_LEVEL = "INFO"
 
@@ -76,3 +77,7 @@ NEWSARC_WARC_PREFIX = "newsarc"  # file names: PREFIX-TIME-HOST-PID-TOKEN.warc.g
 # Fetch the images, stylesheets and scripts of each article page on the site's own host,
 # so that a replayed page looks like the original.
 NEWSARC_PAGE_REQUISITES = True
+
+# Distributed crawls (crawler/distributed.py, `newsarc crawl --redis URL`): a worker stops
+# once the shared queue has stayed empty this long.
+NEWSARC_REDIS_IDLE_SECONDS = 30

@@ -108,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     browse.add_argument("--port", type=int, default=8001)
     browse.set_defaults(handler=_cmd_browse)
 
+    merge = commands.add_parser("merge", help="fold distributed workers' shards into DIR")
+    merge.add_argument("archive", metavar="DIR", type=Path)
+    merge.set_defaults(handler=_cmd_merge)
+
     runs = commands.add_parser("runs", help="list the crawl runs of an archive")
     runs.add_argument("archive", metavar="DIR", type=Path)
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
@@ -149,6 +153,10 @@ def _crawl_options(parser: argparse.ArgumentParser) -> None:
                         help="incremental: re-check articles published this recently (3)")
     parser.add_argument("--from-id", type=int, metavar="A", help="backfill: first number")
     parser.add_argument("--to-id", type=int, metavar="B", help="backfill: last number")
+    parser.add_argument("--redis", metavar="redis://HOST:PORT/DB",
+                        help="be one worker of a distributed crawl sharing this Redis")
+    parser.add_argument("--worker", metavar="NAME",
+                        help="this worker's name in file names (default: host-pid)")
     parser.add_argument("--quiet", action="store_true",
                         help="print only a one-line summary (for cron)")
     parser.add_argument("--max-articles", type=int, default=0, metavar="N",
@@ -174,15 +182,19 @@ def run_crawl(
     verbose: bool = False,
     spider_args: dict[str, Any] | None = None,
     quiet: bool = False,
+    redis_url: str | None = None,
+    worker: str | None = None,
 ) -> dict[str, Any]:
     """Run the ``outlet`` spider to completion in this process, holding the archive's lock
-    (``ArchiveLocked`` when another run has it); return the run's summary."""
-    from scrapy.crawler import CrawlerProcess
+    (``ArchiveLocked`` when another run has it); return the run's summary.
+
+    With ``redis_url`` this process is one worker of a distributed crawl: it writes the
+    shard ``DIR/shards/<worker>/`` (locked for itself), and the last worker to finish
+    merges the shards into ``DIR``."""
     from scrapy.settings import Settings
 
     from archive.lock import ArchiveLock
     from crawler.profile import load_profile
-    from crawler.spiders.outlet import OutletSpider
     from crawler.urls import site_root
 
     site_root(site)
@@ -203,15 +215,47 @@ def run_crawl(
         },
         priority="cmdline",
     )
+    if redis_url:
+        from crawler.distributed import default_worker_name, settings_for
+
+        name = _safe_name(worker or default_worker_name())
+        settings.setdict(settings_for(site, redis_url, name, Path(out), settings),
+                         priority="cmdline")
+        settings.set("NEWSARC_LOCK_HELD", False, priority="cmdline")
+        stats = _run_spider(settings, site, spider_args)
+        summary = stats.get_value("newsarc/summary") or {}
+        if stats.get_value("newsarc/last_worker"):
+            from archive.merge import merge
+
+            summary["merge"] = merge(Path(out)).describe()
+            print(f"newsarc: last worker: {summary['merge']}")
+        return summary
     with ArchiveLock(Path(out)) as lock:
         if lock.took_over:
             print(f"newsarc crawl: took over the lock of pid {lock.previous.get('pid')}, "
                   "which is gone", file=sys.stderr)
-        process = CrawlerProcess(settings)
-        crawler = process.create_crawler(OutletSpider)
-        process.crawl(crawler, site=site, **(spider_args or {}))
-        process.start()
-    return crawler.stats.get_value("newsarc/summary") or {}
+        stats = _run_spider(settings, site, spider_args)
+    return stats.get_value("newsarc/summary") or {}
+
+
+def _run_spider(settings: Any, site: str, spider_args: dict[str, Any] | None) -> Any:
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.outlet import OutletSpider
+
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(OutletSpider)
+    process.crawl(crawler, site=site, **(spider_args or {}))
+    process.start()
+    return crawler.stats
+
+
+def _safe_name(name: str) -> str:
+    """A worker name as it may appear in file names: letters, digits, - and _."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:64]
+    if not safe.strip("-_"):
+        raise ValueError(f"unusable worker name {name!r}")
+    return safe
 
 
 def _overrides(pairs: list[str]) -> dict[str, str]:
@@ -237,7 +281,8 @@ def _cmd_crawl(args: argparse.Namespace) -> int:
         summary = run_crawl(
             args.site, args.out, max_articles=args.max_articles, no_throttle=args.no_throttle,
             profile=args.profile, overrides=_overrides(args.set), verbose=args.verbose,
-            spider_args=spider_args, quiet=args.quiet,
+            spider_args=spider_args, quiet=args.quiet, redis_url=args.redis,
+            worker=args.worker,
         )
     except ArchiveLocked as exc:
         print(f"newsarc crawl: {exc}; not started", file=sys.stderr)
@@ -318,7 +363,6 @@ def _cmd_wacz(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from archive.export import export
-
     from archive.query import open_catalog
 
     filters = _filters(args)
@@ -332,9 +376,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    from archive.search import format_hit, search
-
     from archive.query import open_catalog
+    from archive.search import format_hit, search
 
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
@@ -351,10 +394,11 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from archive.stats import collect, format_stats, plot
-
     from archive.query import open_catalog
+    from archive.stats import check_plot_path, collect, format_stats, plot
 
+    if args.plot:
+        check_plot_path(args.plot)
     catalog = open_catalog(args.archive)
     try:
         numbers = collect(catalog)
@@ -402,6 +446,19 @@ def _cmd_browse(args: argparse.Namespace) -> int:
     from archive.browse import serve
 
     serve(args.archive, args.host, args.port)
+    return EXIT_OK
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from archive.lock import ArchiveLocked
+    from archive.merge import merge
+
+    try:
+        report = merge(args.archive)
+    except ArchiveLocked as exc:
+        print(f"newsarc merge: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    print(report.describe())
     return EXIT_OK
 
 

@@ -35,7 +35,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archive.catalog import has_catalog
+from archive.catalog import Catalog, has_catalog
 from archive.session import ArchiveSession
 from archive.timeutil import KST, fetched_at, utc_now_iso
 from crawler.extract import Skip, extract
@@ -96,25 +96,37 @@ class OutletSpider(scrapy.Spider):
         if not out:
             raise ValueError("the outlet spider needs an archive directory: -a out=DIR")
         spider.profile = load_profile(crawler.settings.get("NEWSARC_PROFILE"))
-        archive = Path(out)
+        # A distributed worker writes its own shard but remembers with the whole archive.
+        archive = Path(crawler.settings.get("NEWSARC_ARCHIVE") or out)
+        spider.distributed = bool(crawler.settings.get("NEWSARC_REDIS_KEY"))
         spider.mode = spider.mode or ("incremental" if has_catalog(archive) else "full")
         spider.session = ArchiveSession(
-            archive, lock=not crawler.settings.getbool("NEWSARC_LOCK_HELD"))
-        catalog = spider.session.catalog
-        spider.known = catalog.known_ids() if spider.mode != "full" else set()
-        spider.missing = catalog.missing_ids()
-        spider.last_run = catalog.last_completed_run()
+            Path(out), lock=not crawler.settings.getbool("NEWSARC_LOCK_HELD"))
+        spider.memory = spider.session.catalog
+        if spider.distributed and has_catalog(archive):
+            spider.memory = Catalog(archive)
+            spider.session.corpus.latest = spider.memory.latest()
+        spider.known = spider.memory.known_ids() if spider.mode != "full" else set()
+        spider.missing = spider.memory.missing_ids()
+        spider.last_run = spider.memory.last_completed_run()
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
     @property
     def catalog(self) -> Any:
+        """Where this run writes what it learns (the shard's catalog for a worker)."""
         return self.session.catalog
 
     # --- seeds --------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        """Seeds by mode (see the module docstring)."""
+        """Seeds by mode (see the module docstring); in a distributed crawl, only the first
+        worker seeds, the others take their work from the shared queue."""
+        if self.distributed:
+            from crawler.distributed import claim_seeding  # scrapy-redis is an extra
+
+            if not claim_seeding(self.settings):
+                return
         if self.mode == "backfill":
             low, high = self.id_range or (0, -1)
             for number in range(low, high + 1):
@@ -132,8 +144,8 @@ class OutletSpider(scrapy.Spider):
     def _rechecks(self) -> Iterator[scrapy.Request]:
         """Conditional re-fetches of recent articles: a 304 or an identical payload becomes a
         WARC revisit record, an edited body a new version."""
-        for number in self.catalog.recheck_ids(self.recheck_days):
-            last = self.catalog.last_capture(number)
+        for number in self.memory.recheck_ids(self.recheck_days):
+            last = self.memory.last_capture(number)
             headers = {}
             if last and last.get("etag"):
                 headers["If-None-Match"] = last["etag"]
@@ -147,7 +159,7 @@ class OutletSpider(scrapy.Spider):
 
     def on_idle(self) -> None:
         """When the crawl runs dry: probe the gaps in the article numbers, once."""
-        if self.gaps_probed:
+        if self.gaps_probed or self.distributed:  # workers leave gaps to the next run
             return
         self.gaps_probed = True
         gaps = self.catalog.gaps()
@@ -283,7 +295,7 @@ class OutletSpider(scrapy.Spider):
             url = urljoin(base, ref.replace("&amp;", "&"))
             if urlsplit(url).netloc != self.netloc or url.startswith("javascript:"):
                 continue
-            if self.mode != "full" and self.catalog.has_resource(url):
+            if self.mode != "full" and self.memory.has_resource(url):
                 continue
             # Ahead of other pages, so a page's images are archived close to it.
             yield self._request(url, self.parse_requisite, priority=1)

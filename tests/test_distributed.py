@@ -1,0 +1,112 @@
+"""Distributed crawls for real: a redis-server, three worker processes, the replica."""
+
+import shutil
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from archive.corpus import read_records
+from newsarc.replica.server import Replica
+
+from .conftest import NEWSARC, REPO, free_port, run
+
+REDIS_SERVER = shutil.which("redis-server")
+WORKER = REPO / ".venv-distributed" / "bin" / "newsarc"
+pytestmark = pytest.mark.skipif(
+    REDIS_SERVER is None or not WORKER.exists(),
+    reason="needs Debian's redis-server (.ci/run installs it) and `make distributed`",
+)
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real redis-server on a free loopback port, nothing saved to disk."""
+    port = free_port()
+    process = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while run(shutil.which("redis-cli") or "redis-cli", "-p", str(port), "ping").stdout.strip() \
+            != b"PONG":
+        assert time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def site():
+    with Replica(size=60) as server:
+        yield server
+
+
+def start_worker(site, out: Path, redis_url: str, name: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(WORKER), "crawl", site.url, "--out", str(out), "--redis", redis_url,
+         "--worker", name, "--no-throttle", "-s", "NEWSARC_REDIS_IDLE_SECONDS=3"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def shard_ids(out: Path) -> Counter:
+    """How often each article id was written across every worker's shard."""
+    counts = Counter()
+    for corpus in out.glob("shards/**/articles.jsonl"):
+        counts.update(r["id"] for r in read_records(corpus))
+    return counts
+
+
+def test_three_workers_share_one_frontier(site, redis_url, tmp_path):
+    workers = [start_worker(site, tmp_path, redis_url, f"w{i}") for i in range(3)]
+    outputs = [w.communicate(timeout=180) for w in workers]
+    for worker, (_out, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, err.decode()[-3000:]
+    merged_by_last = [o.decode() for o, _ in outputs if "last worker: merged" in o.decode()]
+    assert len(merged_by_last) == 1, "the last worker to finish merges"
+    counts = shard_ids(tmp_path)
+    assert set(counts) == set(site.site.articles)
+    assert max(counts.values()) == 1, "every live article exactly once across shards"
+    busy = [p for p in (tmp_path / "shards" / "merged").iterdir()
+            if (p / "articles.jsonl").exists() and (p / "articles.jsonl").stat().st_size]
+    assert len(busy) >= 2, "the work was shared"
+    records = list(read_records(tmp_path / "articles.jsonl"))
+    assert sorted(r["id"] for r in records) == sorted(site.site.articles)
+    verdict = run(NEWSARC, "verify", str(tmp_path))
+    assert verdict.returncode == 0, verdict.stdout.decode()[-3000:]
+    runs = run(NEWSARC, "runs", str(tmp_path)).stdout.decode()
+    assert runs.count("full@w") == 3
+
+
+def test_a_killed_worker_loses_nothing_after_merge_and_one_incremental_run(
+        redis_url, tmp_path):
+    with Replica(size=200) as site:
+        killed_mid_crawl(site, redis_url, tmp_path)
+
+
+def killed_mid_crawl(site, redis_url, tmp_path):
+    workers = [start_worker(site, tmp_path, redis_url, f"w{i}") for i in range(3)]
+    victim = workers[0]
+    warc = tmp_path / "shards" / "w0" / "warc"
+    deadline = time.monotonic() + 60
+    while sum(p.stat().st_size for p in warc.glob("*")) < 30_000 if warc.is_dir() else True:
+        assert time.monotonic() < deadline and victim.poll() is None
+        time.sleep(0.01)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    for worker in workers[1:]:
+        _out, err = worker.communicate(timeout=180)
+        assert worker.returncode == 0, err.decode()[-3000:]
+    merged = run(NEWSARC, "merge", str(tmp_path))
+    assert merged.returncode == 0, merged.stderr.decode()
+    incremental = run(NEWSARC, "crawl", site.url, "--out", str(tmp_path), "--no-throttle")
+    assert incremental.returncode == 0, incremental.stderr.decode()[-3000:]
+    ids = Counter(r["id"] for r in read_records(tmp_path / "articles.jsonl"))
+    assert set(ids) == set(site.site.articles), "nothing is missing"
+    assert max(ids.values()) == 1
+    verdict = run(NEWSARC, "verify", str(tmp_path))
+    assert verdict.returncode == 0, verdict.stdout.decode()[-3000:]
