@@ -37,6 +37,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/extraction.py --out bench/extraction-results.md
 	$(BIN)/python bench/warc.py --out bench/warc-results.md
+	$(BIN)/python bench/export.py --out bench/export-results.md
 
 clean:
 	rm -rf $(VENV) $(DIST_VENV) demo-archive .pytest_cache

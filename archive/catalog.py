@@ -271,9 +271,11 @@ class Catalog:
         """Add corpus records the catalog missed (``entries`` from ``corpus_tail``), in one
         transaction, and remember how far the corpus was read."""
         added = 0
-        known = self.latest()
+        known: dict[int, tuple[int, str]] | None = None
         with self._transaction():
             for record, end in entries:
+                if known is None:  # only when there is something to catch up on
+                    known = self.latest()
                 version = record.get("version", 1)
                 if known.get(record["id"], (0, ""))[0] < version:
                     self._add_version({"version": 1, **record}, None)

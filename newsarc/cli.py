@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     _crawl_options(crawl)
     crawl.set_defaults(handler=_cmd_crawl)
 
+    pool = commands.add_parser("pool", help="one worker crawling several outlets at once")
+    pool.add_argument("config", metavar="POOL.toml", type=Path,
+                      help="[[site]] tables with url, out and optional profile")
+    _crawl_options(pool)
+    pool.set_defaults(handler=_cmd_pool)
+
     extract = commands.add_parser("extract", help="extract records from saved HTML pages")
     extract.add_argument("paths", nargs="+", metavar="PATH", help="HTML files, or - for stdin")
     extract.add_argument("--url", help="the page's URL (default: its canonical link or og:url)")
@@ -171,93 +177,6 @@ def _crawl_options(parser: argparse.ArgumentParser) -> None:
 
 # --- crawl ------------------------------------------------------------------------------
 
-def run_crawl(
-    site: str,
-    out: str | Path,
-    *,
-    max_articles: int = 0,
-    no_throttle: bool = False,
-    profile: str = "newmediatimes",
-    overrides: dict[str, str] | None = None,
-    verbose: bool = False,
-    spider_args: dict[str, Any] | None = None,
-    quiet: bool = False,
-    redis_url: str | None = None,
-    worker: str | None = None,
-) -> dict[str, Any]:
-    """Run the ``outlet`` spider to completion in this process, holding the archive's lock
-    (``ArchiveLocked`` when another run has it); return the run's summary.
-
-    With ``redis_url`` this process is one worker of a distributed crawl: it writes the
-    shard ``DIR/shards/<worker>/`` (locked for itself), and the last worker to finish
-    merges the shards into ``DIR``."""
-    from scrapy.settings import Settings
-
-    from archive.lock import ArchiveLock
-    from crawler.profile import load_profile
-    from crawler.urls import site_root
-
-    site_root(site)
-    load_profile(profile)
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    if no_throttle:
-        settings.setdict(settings.getdict("NO_THROTTLE"), priority="cmdline")
-    settings.setdict(
-        {
-            "NEWSARC_OUT": str(out),
-            "NEWSARC_PROFILE": profile,
-            "CLOSESPIDER_ITEMCOUNT": max_articles,
-            "LOG_LEVEL": "INFO" if verbose else ("ERROR" if quiet else "WARNING"),
-            "NEWSARC_QUIET": quiet,
-            "NEWSARC_LOCK_HELD": True,
-            **(overrides or {}),
-        },
-        priority="cmdline",
-    )
-    if redis_url:
-        from crawler.distributed import default_worker_name, settings_for
-
-        name = _safe_name(worker or default_worker_name())
-        settings.setdict(settings_for(site, redis_url, name, Path(out), settings),
-                         priority="cmdline")
-        settings.set("NEWSARC_LOCK_HELD", False, priority="cmdline")
-        stats = _run_spider(settings, site, spider_args)
-        summary = stats.get_value("newsarc/summary") or {}
-        if stats.get_value("newsarc/last_worker"):
-            from archive.merge import merge
-
-            summary["merge"] = merge(Path(out)).describe()
-            print(f"newsarc: last worker: {summary['merge']}")
-        return summary
-    with ArchiveLock(Path(out)) as lock:
-        if lock.took_over:
-            print(f"newsarc crawl: took over the lock of pid {lock.previous.get('pid')}, "
-                  "which is gone", file=sys.stderr)
-        stats = _run_spider(settings, site, spider_args)
-    return stats.get_value("newsarc/summary") or {}
-
-
-def _run_spider(settings: Any, site: str, spider_args: dict[str, Any] | None) -> Any:
-    from scrapy.crawler import CrawlerProcess
-
-    from crawler.spiders.outlet import OutletSpider
-
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(OutletSpider)
-    process.crawl(crawler, site=site, **(spider_args or {}))
-    process.start()
-    return crawler.stats
-
-
-def _safe_name(name: str) -> str:
-    """A worker name as it may appear in file names: letters, digits, - and _."""
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:64]
-    if not safe.strip("-_"):
-        raise ValueError(f"unusable worker name {name!r}")
-    return safe
-
-
 def _overrides(pairs: list[str]) -> dict[str, str]:
     result = {}
     for pair in pairs:
@@ -277,13 +196,16 @@ def _cmd_crawl(args: argparse.Namespace) -> int:
         raise ValueError("--from-id and --to-id go with --mode backfill")
     spider_args = {"mode": args.mode, "recheck_days": args.recheck_days,
                    "from_id": args.from_id, "to_id": args.to_id}
+    from crawler.run import CrawlOptions, run_crawl
+
+    options = CrawlOptions(
+        max_articles=args.max_articles, no_throttle=args.no_throttle, profile=args.profile,
+        overrides=_overrides(args.set), verbose=args.verbose, quiet=args.quiet,
+        spider_args=spider_args,
+    )
     try:
-        summary = run_crawl(
-            args.site, args.out, max_articles=args.max_articles, no_throttle=args.no_throttle,
-            profile=args.profile, overrides=_overrides(args.set), verbose=args.verbose,
-            spider_args=spider_args, quiet=args.quiet, redis_url=args.redis,
-            worker=args.worker,
-        )
+        summary = run_crawl(args.site, args.out, options, redis_url=args.redis,
+                            worker=args.worker)
     except ArchiveLocked as exc:
         print(f"newsarc crawl: {exc}; not started", file=sys.stderr)
         return EXIT_LOCKED
@@ -293,6 +215,24 @@ def _cmd_crawl(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"corpus: {Path(args.out) / 'articles.jsonl'}")
     return int(summary.get("exit_code", EXIT_OK))
+
+
+def _cmd_pool(args: argparse.Namespace) -> int:
+    from crawler.run import CrawlOptions, load_pool, run_pool
+
+    if not args.redis:
+        raise ValueError("a pool shares its frontiers in Redis: give --redis URL")
+    if args.mode == "backfill":
+        raise ValueError("a pool does not backfill; crawl one outlet with --mode backfill")
+    sites = load_pool(args.config)
+    options = CrawlOptions(
+        max_articles=args.max_articles, no_throttle=args.no_throttle,
+        overrides=_overrides(args.set), verbose=args.verbose, quiet=args.quiet,
+        spider_args={"mode": args.mode, "recheck_days": args.recheck_days},
+    )
+    summaries = run_pool(sites, args.redis, args.worker, options)
+    failed = [s for s in summaries if not s or s.get("exit_code")]
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 # --- extract ----------------------------------------------------------------------------
@@ -498,12 +438,13 @@ def _cmd_replica(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from archive.corpus import CORPUS_NAME
+    from crawler.run import CrawlOptions, run_crawl
     from newsarc.replica.server import Replica
 
     started = time.monotonic()
     with Replica(size=args.size) as replica:
         print(f"replica of the outlet serving at {replica.url}")
-        summary = run_crawl(replica.url, args.out, no_throttle=True)
+        summary = run_crawl(replica.url, args.out, CrawlOptions(no_throttle=True))
     corpus = Path(args.out) / CORPUS_NAME
     count = sum(1 for _ in corpus.open(encoding="utf-8")) if corpus.exists() else 0
     print(f"\ncorpus: {corpus.resolve()}")

@@ -66,7 +66,7 @@ def test_three_workers_share_one_frontier(site, redis_url, tmp_path):
     outputs = [w.communicate(timeout=180) for w in workers]
     for worker, (_out, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err.decode()[-3000:]
-    merged_by_last = [o.decode() for o, _ in outputs if "last worker: merged" in o.decode()]
+    merged_by_last = [o.decode() for o, _ in outputs if "last worker for" in o.decode()]
     assert len(merged_by_last) == 1, "the last worker to finish merges"
     counts = shard_ids(tmp_path)
     assert set(counts) == set(site.site.articles)
@@ -110,3 +110,30 @@ def killed_mid_crawl(site, redis_url, tmp_path):
     assert max(ids.values()) == 1
     verdict = run(NEWSARC, "verify", str(tmp_path))
     assert verdict.returncode == 0, verdict.stdout.decode()[-3000:]
+
+
+def test_a_pool_of_workers_crawls_several_outlets_into_their_own_archives(redis_url, tmp_path):
+    with Replica(size=30) as first, Replica(size=45, generation=1) as second:
+        pool = tmp_path / "pool.toml"
+        pool.write_text(f'[[site]]\nurl = "{first.url}"\nout = "a"\n\n'
+                        f'[[site]]\nurl = "{second.url}"\nout = "b"\n', encoding="utf-8")
+        command = [str(WORKER), "pool", str(pool), "--redis", redis_url, "--no-throttle",
+                   "-s", "NEWSARC_REDIS_IDLE_SECONDS=3"]
+        workers = [subprocess.Popen([*command, "--worker", f"p{i}"], cwd=REPO,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                   for i in range(2)]
+        for worker in workers:
+            _out, err = worker.communicate(timeout=180)
+            assert worker.returncode == 0, err.decode()[-3000:]
+        run(NEWSARC, "merge", str(tmp_path / "a"))
+        run(NEWSARC, "merge", str(tmp_path / "b"))
+        for out, server in ((tmp_path / "a", first), (tmp_path / "b", second)):
+            ids = Counter(r["id"] for r in read_records(out / "articles.jsonl"))
+            assert set(ids) == set(server.site.articles) and max(ids.values()) == 1
+            assert run(NEWSARC, "verify", str(out)).returncode == 0
+            assert all(server.url in r["url"] for r in read_records(out / "articles.jsonl"))
+
+
+def test_merge_refuses_what_is_not_an_archive(tmp_path):
+    result = run(NEWSARC, "merge", str(tmp_path / "nothing"))
+    assert result.returncode == 2 and "no such directory" in result.stderr.decode()
