@@ -78,6 +78,7 @@ def _host() -> str:
 def new_warc_name(prefix: str = "newsarc") -> str:
     """A file name no other writer can pick: time, host, pid and a random token."""
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
+    prefix = "".join(c if c.isalnum() or c in "-_" else "-" for c in prefix)[:64] or "newsarc"
     return f"{prefix}-{stamp}-{_host()}-{os.getpid()}-{secrets.token_hex(3)}{WARC_SUFFIX}"
 
 

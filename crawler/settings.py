@@ -56,6 +56,8 @@ ITEM_PIPELINES = {
 DOWNLOADER_MIDDLEWARES = {
     # Next to the downloader: sees raw responses before HttpCompressionMiddleware (590).
     "crawler.middlewares.WarcMiddleware": 950,
+    # Last before the downloader: only the configured site, whatever asks for what.
+    "crawler.scope.ScopeMiddleware": 960,
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlReport": 500,
@@ -77,6 +79,8 @@ NEWSARC_WARC_PREFIX = "newsarc"  # file names: PREFIX-TIME-HOST-PID-TOKEN.warc.g
 # Fetch the images, stylesheets and scripts of each article page on the site's own host,
 # so that a replayed page looks like the original.
 NEWSARC_PAGE_REQUISITES = True
+# Refuse everything but http(s) on the site's exact host and port (crawler/scope.py).
+NEWSARC_SCOPE = True
 
 # Distributed crawls (crawler/distributed.py, `newsarc crawl --redis URL`): a worker stops
 # once the shared queue has stayed empty this long.

@@ -46,10 +46,10 @@ def site():
         yield server
 
 
-def start_worker(site, out: Path, redis_url: str, name: str) -> subprocess.Popen:
+def start_worker(site, out: Path, redis_url: str, name: str, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [str(WORKER), "crawl", site.url, "--out", str(out), "--redis", redis_url,
-         "--worker", name, "--no-throttle", "-s", "NEWSARC_REDIS_IDLE_SECONDS=3"],
+         "--worker", name, "--no-throttle", "-s", "NEWSARC_REDIS_IDLE_SECONDS=3", *extra],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -62,7 +62,10 @@ def shard_ids(out: Path) -> Counter:
 
 
 def test_three_workers_share_one_frontier(site, redis_url, tmp_path):
-    workers = [start_worker(site, tmp_path, redis_url, f"w{i}") for i in range(3)]
+    # A small delay per request, so that no worker empties the queue before the others
+    # have started (a Scrapy process takes a second or two to start).
+    workers = [start_worker(site, tmp_path, redis_url, f"w{i}", "-s", "DOWNLOAD_DELAY=0.03")
+               for i in range(3)]
     outputs = [w.communicate(timeout=180) for w in workers]
     for worker, (_out, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err.decode()[-3000:]
