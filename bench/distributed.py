@@ -14,33 +14,17 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from common import NEWSARC, emit, free_port, wait_for
+
 REPO = Path(__file__).resolve().parents[1]
 WORKER = REPO / ".venv-distributed" / "bin" / "newsarc"
-NEWSARC = str(Path(sys.executable).with_name("newsarc"))
 IDLE_SECONDS = 2
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(port: int) -> None:
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing answers on port {port}")
 
 
 def run_workers(url: str, redis_url: str, count: int) -> tuple[float, float, int]:
@@ -100,10 +84,7 @@ def main() -> int:
         "| ---: | ---: | ---: | ---: | ---: |",
         *rows,
     ])
-    print(table)
-    if args.out:
-        args.out.write_text(table + "\n", encoding="utf-8")
-    return 0
+    return emit(table, args.out)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from common import emit
+
 from archive.corpus import CORPUS_NAME, dumps
 from newsarc.replica.content import KST, REPORTERS, build_site
 
@@ -201,10 +203,7 @@ def main() -> int:
             rows += bench(size, Path(scratch))
     result = (f"Synthetic corpus (seed {SEED}), {os.cpu_count()} CPUs; each measured step in "
               "its own process (peak RSS from wait4).\n\n" + table(rows))
-    print(result)
-    if args.out:
-        args.out.write_text(result + "\n", encoding="utf-8")
-    return 0
+    return emit(result, args.out)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ from lxml.html import fromstring
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from common import emit  # noqa: E402
+
 from crawler.extract import Skip, extract  # noqa: E402
 from newsarc.replica import render  # noqa: E402
 from newsarc.replica.content import Article, Site, build_site  # noqa: E402
@@ -143,11 +145,7 @@ def main() -> int:
     first_page = pages(site)[0][1]
     for tool in TOOLS.values():  # warm caches and imports outside the timings
         tool(first_page, ROOT + "/news/article.html?no=1")
-    result = table(site)
-    print(result)
-    if args.out:
-        args.out.write_text(result + "\n", encoding="utf-8")
-    return 0
+    return emit(table(site), args.out)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,29 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import NEWSARC, emit, start_replica
 from warcio.archiveiterator import ArchiveIterator
-
-REPO = Path(__file__).resolve().parents[1]
-NEWSARC = str(Path(sys.executable).with_name("newsarc"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_replica(size: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen([NEWSARC, "replica", "--port", str(port), "--size", str(size)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the replica did not start")
 
 
 def crawl_cpu(url: str, out: Path, warc: bool) -> tuple[float, float]:
@@ -108,11 +86,7 @@ def main() -> int:
         f"photos, skin files included); {article / args.size / 1024:.1f} KiB for the "
         "article page's own request and response records (gzip per record).",
     ]
-    result = "\n".join(lines)
-    print(result)
-    if args.out:
-        args.out.write_text(result + "\n", encoding="utf-8")
-    return 0
+    return emit("\n".join(lines), args.out)
 
 
 if __name__ == "__main__":

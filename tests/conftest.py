@@ -66,3 +66,13 @@ def serving(*command: str, port: int, timeout: float = 60):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def usage_error(command: str, *args: str) -> str:
+    """Run ``newsarc COMMAND ARGS`` expecting bad input: exit 2 and one line on stderr
+    naming the problem; return that line."""
+    result = run(NEWSARC, command, *args)
+    assert result.returncode == 2, result.stdout.decode() + result.stderr.decode()
+    message = result.stderr.decode()
+    assert message.count("\n") == 1 and message.startswith(f"newsarc {command}: "), message
+    return message

@@ -16,7 +16,8 @@ from urllib.request import urlopen
 import pytest
 
 from archive.browse import metadata
-from tests.conftest import NEWSARC, free_port, run, serving
+
+from .conftest import NEWSARC, free_port, serving, usage_error
 
 KST = timezone(timedelta(hours=9))
 
@@ -131,11 +132,7 @@ def test_metadata_configures_texts_and_latest():
 
 
 def _fails(*args: str) -> str:
-    result = run(NEWSARC, "browse", *args, timeout=60)
-    assert result.returncode == 2, result.stdout.decode() + result.stderr.decode()
-    message = result.stderr.decode()
-    assert message.count("\n") == 1 and message.startswith("newsarc browse: "), message
-    return message
+    return usage_error("browse", *args)
 
 
 def test_not_an_archive(tmp_path):

@@ -17,7 +17,8 @@ from PIL import Image
 
 from archive.query import open_catalog
 from archive.stats import _month_range, _nice_step, _width, collect, format_stats, plot
-from tests.conftest import NEWSARC, run
+
+from .conftest import NEWSARC, run, usage_error
 
 KST = timezone(timedelta(hours=9))
 
@@ -136,11 +137,7 @@ def test_plot_replaces_the_file_atomically(numbers, tmp_path):
 
 
 def _fails(*args: str) -> str:
-    result = run(NEWSARC, "stats", *args)
-    assert result.returncode == 2, result.stdout.decode() + result.stderr.decode()
-    message = result.stderr.decode()
-    assert message.count("\n") == 1 and message.startswith("newsarc stats: "), message
-    return message
+    return usage_error("stats", *args)
 
 
 def test_not_an_archive(tmp_path):
