@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     replica.add_argument("--size", type=int, default=240, help="number of base articles")
     replica.add_argument("--generation", type=int, default=0,
                          help="content generation: each adds new and edited articles")
+    replica.add_argument("--faults", action="store_true",
+                         help="misbehave on purpose, reproducibly: errors, stalls, cut "
+                              "connections, legacy encodings, broken HTML, size bombs")
     replica.set_defaults(handler=_cmd_replica)
 
     verify = commands.add_parser("verify", help="check an archive's WARC digests and pointers")
@@ -284,8 +287,11 @@ def _cmd_reextract(args: argparse.Namespace) -> int:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from gevent.monkey import patch_all
-
+    try:
+        import pywb  # noqa: F401
+        from gevent.monkey import patch_all
+    except ImportError:
+        raise ValueError("replay needs pywb: pip install 'newsarc[replay]' (make does)") from None
     patch_all()  # pywb runs on gevent, as its own `wayback` command does
     from archive.replay import serve
 
@@ -432,7 +438,8 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 def _cmd_replica(args: argparse.Namespace) -> int:
     from newsarc.replica.server import serve
 
-    serve(host=args.host, port=args.port, size=args.size, generation=args.generation)
+    serve(host=args.host, port=args.port, size=args.size, generation=args.generation,
+          faults=args.faults)
     return EXIT_OK
 
 
