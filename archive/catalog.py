@@ -2,8 +2,9 @@
 
 It knows every article id with its canonical URL, the versions seen (content hash,
 published, modified, first and last seen), its WARC captures, the ids known to be missing
-(the CMS's soft-404), the page requisites already archived, and every run with its
-statistics.  SQLite in WAL mode: one crawl writes (the archive lock sees to that) while
+(the CMS's soft-404), the page requisites already archived, every run with its
+statistics, and the URLs that failed for good in a run (``failures``), which the next run
+fetches again.  SQLite in WAL mode: one crawl writes (the archive lock sees to that) while
 ``newsarc runs`` and other readers read.
 
 ``articles.jsonl`` stays the corpus; the catalog is derived from it and from the crawl.
@@ -61,6 +62,10 @@ CREATE TABLE IF NOT EXISTS authors (
 CREATE INDEX IF NOT EXISTS authors_by_name ON authors (name);
 CREATE VIEW IF NOT EXISTS latest AS
     SELECT t.* FROM texts t JOIN articles a ON a.id = t.id AND a.latest_version = t.version;
+CREATE TABLE IF NOT EXISTS failures (
+    url TEXT PRIMARY KEY, article_id INTEGER, callback TEXT NOT NULL, reason TEXT NOT NULL,
+    attempts INTEGER NOT NULL, runs INTEGER NOT NULL, first_at TEXT NOT NULL,
+    at TEXT NOT NULL, run_id INTEGER);
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT, site TEXT, mode TEXT NOT NULL,
     started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, pid INTEGER,
@@ -264,6 +269,32 @@ class Catalog:
     def add_resource(self, url: str, warc: dict[str, Any], run_id: int | None) -> None:
         self.db.execute("INSERT OR IGNORE INTO resources VALUES (?, ?, ?, ?)",
                         (url, warc.get("filename"), warc.get("date"), run_id))
+
+    # --- failures -------------------------------------------------------------------
+
+    def add_failure(self, url: str, article_id: int | None, callback: str, reason: str,
+                    attempts: int, run_id: int | None) -> None:
+        """A URL that failed after its retries in run `run_id`: kept until a run fetches it.
+
+        ``callback`` names the spider method that parses it, so the next run can request it
+        again the same way; ``runs`` counts the runs it has failed in.
+        """
+        now = utc_now_iso()
+        self.db.execute(
+            "INSERT INTO failures VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (url) DO "
+            "UPDATE SET reason = excluded.reason, attempts = excluded.attempts, "
+            "callback = excluded.callback, at = excluded.at, run_id = excluded.run_id, "
+            "runs = failures.runs + (failures.run_id IS NOT excluded.run_id)",
+            (url, article_id, callback, reason, attempts, now, now, run_id))
+
+    def failures(self) -> list[dict[str, Any]]:
+        """Every URL still failed, oldest failure first."""
+        rows = self.db.execute("SELECT * FROM failures ORDER BY first_at, url").fetchall()
+        return [dict(r) for r in rows]
+
+    def clear_failure(self, url: str) -> None:
+        """The URL was fetched at last."""
+        self.db.execute("DELETE FROM failures WHERE url = ?", (url,))
 
     # --- agreement with the corpus ----------------------------------------------------
 

@@ -2,11 +2,13 @@
 
 Append-only means a killed writer can leave at most one half-written last line.  It is
 never kept silently: ``repair`` moves it aside to ``articles.jsonl.partial`` (nothing is
-lost, an operator can look at it) before anything new is appended.
+lost, an operator can look at it) before anything new is appended.  A write that fails (a
+full disk) takes its partial line back at once, so the corpus stays whole lines.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Iterator
@@ -79,7 +81,7 @@ class CorpusWriter:
                 for record in read_records(self.path):
                     latest[record["id"]] = (record.get("version", 1), record["content_hash"])
         self.latest = latest
-        self._handle = self.path.open("ab")
+        self._handle = self.path.open("ab", buffering=0)  # one write per line, nothing held
 
     def tell(self) -> int:
         """Bytes of the corpus written so far (what the catalog has seen)."""
@@ -94,15 +96,26 @@ class CorpusWriter:
         return None if digest == record["content_hash"] else version + 1
 
     def write(self, record: dict[str, Any]) -> None:
-        """Append one record as a whole line, flushed so a crash loses at most this line."""
-        self._handle.write(dumps(record).encode("utf-8"))
-        self._handle.flush()
+        """Append one record as a whole line, written at once so a crash loses at most this
+        line; a failed write is cut off again before the error is raised."""
+        data = memoryview(dumps(record).encode("utf-8"))
+        start = self._handle.seek(0, os.SEEK_END)
+        try:
+            while data:
+                written = self._handle.write(data)
+                if not written:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+                data = data[written:]
+        except OSError as exc:
+            os.ftruncate(self._handle.fileno(), start)
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
         self.latest[record["id"]] = (record.get("version", 1), record["content_hash"])
 
     def close(self) -> None:
         """Flush and fsync: the corpus is on disk when the crawl says it is done."""
         if self._handle.closed:
             return
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
+        try:
+            os.fsync(self._handle.fileno())
+        finally:
+            self._handle.close()

@@ -11,7 +11,8 @@ Merging, under the archive's lock:
 3. stores the shards' records in capture order through the archive's own session, so an
    article version is stored once whichever worker (or earlier run) fetched it, and
    versions are numbered across the whole archive;
-4. carries over what the workers learnt: missing ids, captures, page requisites, runs;
+4. carries over what the workers learnt: missing ids, captures, page requisites, URLs
+   that failed (for the next run to retry), runs;
 5. updates the CDXJ index and moves the shard to ``DIR/shards/merged/``.
 """
 
@@ -134,6 +135,9 @@ def _carry_over(shard: Path, catalog: Catalog) -> None:
         for url, filename, date in source.db.execute(
                 "SELECT url, warc_filename, warc_date FROM resources"):
             catalog.add_resource(url, {"filename": filename, "date": date}, None)
+        for failure in source.failures():  # the next run of the archive retries them
+            catalog.add_failure(failure["url"], failure["article_id"], failure["callback"],
+                                failure["reason"], failure["attempts"], None)
         for run in source.runs():
             catalog.db.execute(
                 "INSERT INTO runs (site, mode, started_at, finished_at, status, pid, exit_code, "

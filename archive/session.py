@@ -42,7 +42,13 @@ class ArchiveSession:
         return "new" if version == 1 else "changed"
 
     def close(self) -> None:
-        self.corpus.close()
-        self.catalog.close()
-        if self.lock is not None:
-            self.lock.release()
+        """Close corpus (fsync), catalog and lock; each is closed even if one before failed
+        (a full disk), and the first error is raised afterwards."""
+        try:
+            self.corpus.close()
+        finally:
+            try:
+                self.catalog.close()
+            finally:
+                if self.lock is not None:
+                    self.lock.release()

@@ -6,11 +6,16 @@ closed, so a reader never takes a growing file for a finished one, and names car
 host, process id and a random token, so concurrent writers never collide.  A crash leaves
 an ``.open`` file whose records are complete up to the last flush; ``repair_open_files``
 keeps that readable prefix, moves any torn tail aside, and closes the file.
+
+A write that fails (a full disk, a file-size limit) leaves nothing half-written either: each
+exchange is assembled in memory and written in one go, and on an ``OSError`` the file is cut
+back to where the exchange began before the error is raised.
 """
 
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import os
 import secrets
@@ -105,8 +110,9 @@ class WarcWriter:
     """Writes exchanges to rotating gzip WARC/1.1 files in one directory.
 
     ``info`` goes into the ``warcinfo`` record that opens every file (software, version,
-    crawl settings).  Each exchange is flushed to the OS as soon as it is written, so a
-    killed process loses at most the exchange in progress.
+    crawl settings).  Each exchange is written to the OS as soon as it is complete, so a
+    killed process loses at most the exchange in progress, and a failed write is taken
+    back (see the module docstring), so the file always ends on a complete record.
     """
 
     def __init__(
@@ -118,8 +124,10 @@ class WarcWriter:
         self.prefix = prefix
         self.max_size = max_size
         self.closed_files: list[str] = []
-        self._handle: Any = None
-        self._writer: WARCWriter | None = None
+        self._handle: Any = None  # the open file, unbuffered: bytes go out per exchange
+        self._end = 0  # where the file's last complete exchange ends
+        self._buffer = BytesIO()  # the exchange being assembled
+        self._writer = WARCWriter(self._buffer, gzip=True, warc_version="1.1")
         self._name = ""
         directory.mkdir(parents=True, exist_ok=True)
 
@@ -134,9 +142,23 @@ class WarcWriter:
         return location
 
     def _finish_exchange(self) -> None:
-        self._handle.flush()
-        if self._handle.tell() >= self.max_size:
+        self._commit()
+        if self._end >= self.max_size:
             self.close()
+
+    def _commit(self) -> None:
+        """Write the assembled exchange; on failure cut the file back and re-raise."""
+        data = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        try:
+            _write_all(self._handle, data)
+        except OSError as exc:
+            os.ftruncate(self._handle.fileno(), self._end)
+            self._handle.seek(self._end)
+            path = self.directory / (self._name + OPEN_SUFFIX)
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        self._end = self._handle.tell()
 
     def write_revisit(self, exchange: Exchange, refers_to: dict[str, Any]) -> WarcLocation:
         """Write an unchanged re-fetch as a ``revisit`` record and its request.
@@ -166,35 +188,49 @@ class WarcWriter:
         return location
 
     def close(self) -> None:
-        """Finish the current file: fsync, then drop the ``.open`` suffix."""
+        """Finish the current file: fsync, then drop the ``.open`` suffix.
+
+        A file whose fsync fails keeps its ``.open`` name: the next run checks it record by
+        record (``repair_open_files``) instead of trusting it.
+        """
         if self._handle is None:
             return
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-        final = self.directory / self._name
-        final.with_name(self._name + OPEN_SUFFIX).rename(final)
+        handle, self._handle = self._handle, None
+        open_path = self.directory / (self._name + OPEN_SUFFIX)
+        try:
+            os.fsync(handle.fileno())
+        finally:
+            handle.close()
+        if self._end == 0:  # not even the warcinfo record made it
+            open_path.unlink(missing_ok=True)
+            return
+        open_path.rename(self.directory / self._name)
         self.closed_files.append(self._name)
-        self._handle = self._writer = None
 
     def _current(self) -> WARCWriter:
-        if self._writer is None:
+        """The record writer, with a file open for it (a new file starts with warcinfo)."""
+        self._buffer.seek(0)
+        self._buffer.truncate()  # whatever a failed exchange left assembled
+        if self._handle is None:
             self._name = new_warc_name(self.prefix)
-            path = self.directory / (self._name + OPEN_SUFFIX)
-            self._handle = path.open("xb")
-            self._writer = WARCWriter(self._handle, gzip=True, warc_version="1.1")
+            self._handle = (self.directory / (self._name + OPEN_SUFFIX)).open("xb", buffering=0)
+            self._end = 0
             self._writer.write_record(self._writer.create_warcinfo_record(self._name, self.info))
+            try:
+                self._commit()
+            except OSError:
+                self.close()  # removes the empty file
+                raise
         return self._writer
 
     def _write(self, record: Any) -> WarcLocation:
-        assert self._writer is not None
-        offset = self._handle.tell()
+        offset = self._buffer.tell()
         self._writer.write_record(record)
         headers = record.rec_headers
         return WarcLocation(
             filename=self._name,
-            offset=offset,
-            length=self._handle.tell() - offset,
+            offset=self._end + offset,
+            length=self._buffer.tell() - offset,
             record_id=headers.get_header("WARC-Record-ID"),
             date=headers.get_header("WARC-Date"),
         )
@@ -228,6 +264,16 @@ class WarcWriter:
             length=len(exchange.request_body), http_headers=http_headers,
             warc_headers_dict=warc_headers,
         )
+
+
+def _write_all(handle: Any, data: bytes) -> None:
+    """Write every byte to an unbuffered file (a full disk first shows as a short write)."""
+    view = memoryview(data)
+    while view:
+        written = handle.write(view)
+        if not written:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
 
 
 def payload_digest(body: bytes) -> str:

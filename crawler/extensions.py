@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -12,15 +13,29 @@ from scrapy import signals
 from twisted.internet import task
 
 from archive.timeutil import utc_now_iso
+from crawler.storage import (
+    EXIT_STORAGE,
+    STAT_KEY,
+    is_storage_error,
+    stop_for_storage,
+    storage_stopped,
+)
 
 EXIT_OK, EXIT_ERRORS = 0, 1
+FAILURES_LISTED = 20  # in the printed summary; the run's JSON file keeps up to FAILURES_KEPT
+FAILURES_KEPT = 1000
 
 
 class CrawlReport:
     """Opens the run in the catalog, prints a progress line every
     ``NEWSARC_PROGRESS_INTERVAL`` seconds (stderr), and at the end closes the run with its
     numbers, saves them as ``DIR/runs/<start>.json`` and prints a summary (stdout; one
-    line when ``NEWSARC_QUIET`` is set, for cron)."""
+    line when ``NEWSARC_QUIET`` is set, for cron).
+
+    The summary lists the URLs that failed for good, with their reasons (the catalog keeps
+    them for the next run).  A run stopped because the archive cannot be written ends with
+    one line on stderr naming the directory and the error, and exit code 74; whatever of
+    the run's bookkeeping can still be written is."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -42,7 +57,14 @@ class CrawlReport:
         self.started = time.monotonic()
         self.started_at = utc_now_iso()
         session = spider.session
-        session.run_id = session.catalog.start_run(spider.root, spider.mode)
+        if session is None:  # the archive could not be opened; the spider says why
+            return
+        try:
+            session.run_id = session.catalog.start_run(spider.root, spider.mode)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            stop_for_storage(self.crawler, exc, "catalog")
         if session.lock is not None and session.lock.took_over:
             spider.logger.warning("took over the lock of pid %s, which is gone",
                                   session.lock.previous.get("pid"))
@@ -71,6 +93,7 @@ class CrawlReport:
         skipped = _prefixed(values, "newsarc/skipped/")
         errors = _prefixed(values, "newsarc/errors/")
         articles = _prefixed(values, "newsarc/articles/")
+        failures = list(getattr(spider, "failures", []))
         return {
             "site": getattr(spider, "root", None),
             "mode": getattr(spider, "mode", None),
@@ -91,6 +114,13 @@ class CrawlReport:
             "skipped_total": sum(skipped.values()),
             "errors": errors,
             "errors_total": sum(errors.values()),
+            "retries": {k.rsplit(".", 1)[-1]: v  # exception names without their module
+                        for k, v in _prefixed(values, "retry/reason_count/").items()},
+            "failures_total": len(failures),
+            "failures": failures[:FAILURES_KEPT],
+            "failures_retried": values.get("newsarc/failures_retried", 0),
+            "failures_recovered": values.get("newsarc/failures_recovered", 0),
+            "storage_error": values.get(STAT_KEY),
             "warc_records": _prefixed(values, "newsarc/warc/"),
             "robots_forbidden": values.get("robotstxt/forbidden", 0),
             "offsite_filtered": values.get("offsite/filtered", 0),
@@ -99,29 +129,88 @@ class CrawlReport:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+        session = spider.session
+        self._finish_downloader_components()
+        summary = self._closing_summary(reason)
+        if session is not None:
+            self._store(lambda: session.catalog.finish_run(
+                session.run_id, summary["status"], summary["exit_code"], summary), "catalog")
+            self._store(session.close, "corpus")
+            self._store(lambda: _write_run_file(Path(session.directory), summary),
+                        "run summary")
+        if storage_stopped(self.crawler) and summary["exit_code"] != EXIT_STORAGE:
+            summary = self._closing_summary(reason)  # closing itself hit the full disk
+        print(format_line(summary) if self.quiet else format_summary(summary), flush=True)
+        if summary["storage_error"]:
+            print(f"newsarc crawl: stopped: {summary['storage_error']}", file=sys.stderr,
+                  flush=True)
+
+    def _finish_downloader_components(self) -> None:
+        """Let the WARC writer close its file before the numbers are taken and the archive
+        is released, so the summary and the exit code tell how that ended."""
+        downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
+        for component in getattr(getattr(downloader, "middleware", None), "middlewares", ()):
+            finish = getattr(component, "finish", None)
+            if callable(finish):
+                finish()
+
+    def _closing_summary(self, reason: str) -> dict[str, Any]:
         summary = self.summary(reason)
-        summary["exit_code"] = EXIT_ERRORS if summary["errors_total"] else EXIT_OK
-        status = "finished" if reason == "finished" else (
-            "partial" if reason.startswith("closespider") else reason)
+        if summary["storage_error"]:
+            summary["exit_code"], status = EXIT_STORAGE, "storage_error"
+        else:
+            summary["exit_code"] = EXIT_ERRORS if summary["errors_total"] else EXIT_OK
+            status = "finished" if reason == "finished" else (
+                "partial" if reason.startswith("closespider") else reason)
         summary["status"] = status
         self.stats.set_value("newsarc/summary", summary)
-        session = spider.session
-        session.catalog.finish_run(session.run_id, status, summary["exit_code"], summary)
-        session.close()
-        runs = Path(session.directory) / "runs"
-        runs.mkdir(parents=True, exist_ok=True)
-        name = summary["started_at"].replace(":", "").replace("+0000", "Z")
-        (runs / f"{name}.json").write_text(json.dumps(summary, indent=2) + "\n")
-        print(format_line(summary) if self.quiet else format_summary(summary), flush=True)
+        return summary
+
+    def _store(self, step: Any, what: str) -> None:
+        """One step of closing the run; a storage error is reported, not raised."""
+        try:
+            step()
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            stop_for_storage(self.crawler, exc, what)
+
+
+def _write_run_file(archive: Path, summary: dict[str, Any]) -> None:
+    """``DIR/runs/<start>.json``, written under a temporary name and renamed when whole."""
+    runs = archive / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    name = summary["started_at"].replace(":", "").replace("+0000", "Z")
+    final = runs / f"{name}.json"
+    partial = final.with_name(final.name + ".tmp")
+    try:
+        partial.write_text(json.dumps(summary, indent=2) + "\n")
+        os.replace(partial, final)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _prefixed(values: dict[str, Any], prefix: str) -> dict[str, int]:
     return {k[len(prefix):]: v for k, v in sorted(values.items()) if k.startswith(prefix)}
 
 
+def _failure_lines(s: dict[str, Any]) -> list[str]:
+    """The URLs that failed for good, with why; the next run requests them again."""
+    total = s.get("failures_total", 0)
+    earlier = (f"; {s.get('failures_recovered', 0)} of {s['failures_retried']} earlier "
+               "failures recovered" if s.get("failures_retried") else "")
+    if not total:
+        return [f"  failed            0{earlier}"] if earlier else []
+    lines = [f"  failed            {total}, to be retried by the next run{earlier}:"]
+    lines += [f"    {f['url']}  {f['reason']}" for f in s["failures"][:FAILURES_LISTED]]
+    if total > FAILURES_LISTED:
+        lines.append(f"    ... and {total - FAILURES_LISTED} more (catalog table failures)")
+    return lines
+
+
 def format_line(s: dict[str, Any]) -> str:
     """One line for cron mail and logs."""
-    return (f"newsarc: run {s['run_id']} ({s['mode']}) {s['status']}: "
+    return (f"newsarc: run {s['run_id'] or '-'} ({s['mode']}) {s['status']}: "
             f"{s['articles_new']} new, {s['articles_changed']} changed, "
             f"{s['articles_unchanged']} unchanged, {s['errors_total']} errors; "
             f"{s['pages_fetched']} requests in {s['seconds']:.1f} s")
@@ -132,15 +221,18 @@ def format_summary(s: dict[str, Any]) -> str:
     def detail(counts: dict[str, int]) -> str:
         return ", ".join(f"{k}: {v}" for k, v in counts.items()) or "none"
 
+    retries = s.get("retries") or {}
     return "\n".join([
-        f"newsarc crawl of {s['site']} ({s['mode']}, run {s['run_id']}) {s['finish_reason']} "
-        f"in {s['seconds']:.1f} s",
+        f"newsarc crawl of {s['site']} ({s['mode']}, run {s['run_id'] or '-'}) "
+        f"{s['finish_reason']} in {s['seconds']:.1f} s",
         f"  pages fetched     {s['pages_fetched']} ({detail(s['pages'])})",
         f"  articles written  {s['articles_written']} (new: {s['articles_new']}, changed: "
         f"{s['articles_changed']}; unchanged, not rewritten: {s['articles_unchanged']})",
         f"  rechecked         {s['rechecked']}, gaps probed {s['gaps_probed']}",
         f"  skipped           {s['skipped_total']} ({detail(s['skipped'])})",
+        f"  retried           {sum(retries.values())} ({detail(retries)})",
         f"  errors            {s['errors_total']} ({detail(s['errors'])})",
+        *_failure_lines(s),
         f"  robots.txt forbade {s['robots_forbidden']}, off-site links dropped "
         f"{s['offsite_filtered']}",
         format_line(s),

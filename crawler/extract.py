@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -28,8 +29,8 @@ import trafilatura
 from lxml import etree
 from lxml.html import Element as html_element
 from lxml.html import HtmlElement, document_fromstring
-from trafilatura.htmlprocessing import prune_unwanted_nodes
-from w3lib.encoding import html_to_unicode
+from trafilatura.xml import delete_element
+from w3lib.encoding import html_to_unicode, read_bom
 
 from archive.schema import SCHEMA_VERSION, content_hash
 from archive.timeutil import KST
@@ -40,6 +41,23 @@ _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DATE_RE = r"(\d{4})[.\-/](\d{1,2})[.\-/](\d{1,2})\.?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
 _REPORTER_RE = re.compile(r"([가-힣A-Za-z]{2,20}(?:\s*[·,]\s*[가-힣A-Za-z]{2,20})*)\s*기자")
 _SPACE_RE = re.compile(r"\s+")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# What pages in a language come in when they are not UTF-8 (tried after UTF-8).
+_LEGACY_ENCODINGS = {"ko": ("cp949",)}
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "center", "dd", "details", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+    "header", "hr", "iframe", "li", "main", "nav", "ol", "p", "pre", "section", "table", "ul",
+})
+_XML_UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# The same characters, or a character reference that may stand for one (over-approximated:
+# it only decides whether the tree is checked at all).
+_MAYBE_XML_UNSAFE_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+    r"|&#0*(?:[12]?[0-9]|3[01]|6553[45])(?![0-9])"
+    r"|&#[xX]0*(?:1?[0-9a-fA-F]|[fF]{3}[eEfF])(?![0-9a-fA-F])"
+)
+_METADATA_XPATHS = ("headline", "subtitle", "section", "info_items")
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _TRAFILATURA_OPTIONS: dict[str, Any] = {
     "output_format": "txt",
@@ -69,14 +87,15 @@ def extract(
 ) -> dict[str, Any] | Skip:
     """Turn one page into a schema-v1 record (``fetched_at`` left None), or a ``Skip``.
 
-    ``page`` may be bytes (decoded like Scrapy does: HTTP charset, BOM, meta, then
-    detection) or text.  ``url`` is where the page was fetched; without it the page's
-    canonical link or og:url is used.  ``profile`` is a compiled profile or the name or
-    path of one (default: the bundled 뉴미디어타임즈 profile).  Never raises on bad input.
+    ``page`` may be bytes (a BOM, else UTF-8 or the language's legacy encoding when the
+    bytes are valid in it, else the HTTP charset or meta declaration) or text.  ``url`` is
+    where the page was fetched; without it the page's canonical link or og:url is used.
+    ``profile`` is a compiled profile or the name or path of one (default: the bundled
+    뉴미디어타임즈 profile).  Never raises on bad input.
     """
     if not isinstance(profile, Profile):
         profile = load_profile(profile or DEFAULT_PROFILE)
-    text = _decode(page, content_type)
+    text = _decode(page, content_type, profile.language)
     problem = _precheck(text, profile)
     if problem:
         return Skip(problem)
@@ -84,12 +103,38 @@ def extract(
         tree = document_fromstring(_XML_DECL_RE.sub("", text, count=1))
     except (etree.ParserError, ValueError) as exc:
         return Skip(f"unparseable HTML: {exc}")
+    if _MAYBE_XML_UNSAFE_RE.search(text):
+        _make_xml_safe(tree)
     return _extract_tree(tree, url, profile)
 
 
-def _decode(page: str | bytes, content_type: str | None) -> str:
+def _decode(page: str | bytes, content_type: str | None, language: str) -> str:
+    """Text of a page.  Bytes: a byte-order mark, else UTF-8 if they are (nearly all) valid
+    UTF-8, else the legacy encoding of the outlet's language (CP949, the superset of EUC-KR, for
+    Korean) if they are valid in it, else the HTTP charset or meta declaration as Scrapy
+    reads it, with undecodable bytes replaced.
+
+    Labels are checked against the bytes because they are often wrong: EUC-KR pages
+    relabelled UTF-8 by a proxy, UTF-8 pages still declaring EUC-KR after a CMS upgrade,
+    or no label at all.  Valid UTF-8 with non-ASCII text is practically never anything else.
+    """
     if isinstance(page, str):
-        return page
+        # A lone surrogate (text decoded with surrogateescape) makes lxml drop the rest of
+        # the document silently.
+        return _SURROGATE_RE.sub("\ufffd", page)
+    if read_bom(page)[0] is None:
+        try:
+            return page.decode("utf-8")
+        except UnicodeDecodeError:
+            text = page.decode("utf-8", "replace")
+        broken = text.count("\ufffd")
+        if broken * 50 <= len(text) - len(text.encode("ascii", "ignore")) - broken:
+            return text  # UTF-8 with a few broken bytes: cut mid-character, or corrupted
+        for encoding in _LEGACY_ENCODINGS.get(language, ()):
+            try:
+                return page.decode(encoding)
+            except UnicodeDecodeError:
+                continue
     _encoding, text = html_to_unicode(content_type, page)
     return text
 
@@ -109,6 +154,29 @@ def _precheck(text: str, profile: Profile) -> str | None:
     if profile.require_html_end and "</html" not in text[-4096:].lower():
         return "truncated HTML: the page ends before </html>"
     return None
+
+
+def _make_xml_safe(tree: HtmlElement) -> None:
+    """Remove the characters lxml parses but refuses to set again (C0 controls other than
+    tab and line breaks, U+FFFE, U+FFFF), raw or written as character references.
+
+    trafilatura rebuilds the tree it is given; one such character anywhere in the body (a
+    stray control character pasted from a word processor) made it give up on the whole
+    page, and an article with it was lost as "no body text".  Form feed is HTML white space
+    and becomes a space; the others are invisible and go.
+    """
+    def clean(value: str) -> str:
+        return _XML_UNSAFE_RE.sub(lambda m: " " if m.group(0) == "\f" else "", value)
+
+    for node in tree.iter():
+        if node.text and _XML_UNSAFE_RE.search(node.text):
+            node.text = clean(node.text)
+        if node.tail and _XML_UNSAFE_RE.search(node.tail):
+            node.tail = clean(node.tail)
+        if isinstance(node.tag, str):
+            for name, value in node.attrib.items():
+                if _XML_UNSAFE_RE.search(value):
+                    node.set(name, clean(value))
 
 
 def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[str, Any] | Skip:
@@ -131,6 +199,9 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
     )
     if body_el is None and published is None:
         return Skip("not an article page: no body container and no date")
+    # Read before the body: the whole-page fallback takes the header markup out of the tree.
+    subtitle = _text_of(_first(tree, profile, "subtitle"))
+    section = _section(tree, profile)
     if body_el is not None:
         images = _images(body_el, root)
         lines = _body_paragraphs(body_el, profile)
@@ -139,7 +210,8 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
         lines = _page_paragraphs(tree, profile)
     authors = [a for text in info for a in _reporters_in(text)] or _byline_authors(lines, profile)
     not_body = {img["caption"] for img in images if img["caption"]} | {title}
-    paragraphs = _clean_paragraphs(lines, profile, not_body)
+    emails = {a["email"] for a in authors if a["email"]}
+    paragraphs = _clean_paragraphs(lines, profile, not_body, emails)
     if not paragraphs:
         return Skip("no body text")
     body = "\n\n".join(paragraphs)
@@ -148,8 +220,8 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
         "url": canonical_article_url(root, number),
         "site": profile.name,
         "title": title,
-        "subtitle": _text_of(_first(tree, profile, "subtitle")),
-        "section": _section(tree, profile),
+        "subtitle": subtitle,
+        "section": section,
         "published": published,
         "modified": _labelled_date(info, profile.modified_labels),
         "authors": authors,
@@ -166,14 +238,21 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
 # --- metadata ---------------------------------------------------------------------------
 
 def _identify(url: str | None) -> tuple[int, str] | None:
-    """(article number, site root) of an http(s) article URL, else None."""
-    number = article_id(url) if url else None
-    if number is None or url is None:
+    """(article number, site root) of an http(s) article URL, else None.
+
+    Article numbers start at 1 (``no=0`` is the CMS's soft-404); a URL that does not even
+    split (``http://[::1/...``, from a broken canonical link) is no article URL.
+    """
+    if not url:
         return None
     try:
-        return number, site_root(url)
+        number = article_id(url)
+        root = site_root(url)
     except ValueError:
         return None
+    if number is None or number < 1:
+        return None
+    return number, root
 
 
 def _first(tree: HtmlElement, profile: Profile, name: str) -> HtmlElement | None:
@@ -197,11 +276,11 @@ def _meta(tree: HtmlElement, prop: str, normalize_date: bool = False) -> str | N
     if value and normalize_date:
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=KST)
+            return parsed.astimezone(KST).replace(microsecond=0).isoformat()
+        except (ValueError, OverflowError):  # not ISO 8601; year 1 or 9999 out of KST range
             return None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=KST)
-        return parsed.astimezone(KST).replace(microsecond=0).isoformat()
     return value or None
 
 
@@ -277,11 +356,22 @@ def _images(body_el: HtmlElement, root: str) -> list[dict[str, str | None]]:
     """Photos in the body with their captions; zoom icons and tracking pixels are not photos."""
     images = []
     for img in body_el.iter("img"):
-        src = (img.get("src") or img.get("data-src") or "").strip()
-        if not src or src.startswith("data:") or _is_control(img):
+        url = _photo_url(root, img.get("src") or img.get("data-src"))
+        if url is None or _is_control(img):
             continue
-        images.append({"url": urljoin(root + "/", src), "caption": _caption_for(img, body_el)})
+        images.append({"url": url, "caption": _caption_for(img, body_el)})
     return images
+
+
+def _photo_url(root: str, src: str | None) -> str | None:
+    """Absolute http(s) URL of an image source; None for inline data, javascript:, mailto:,
+    other schemes and sources that are no URL at all."""
+    try:
+        url = urljoin(root + "/", (src or "").strip())
+    except ValueError:  # e.g. "http://[::1/x.jpg"
+        return None
+    match = re.match(r"(https?)(://[^/?#\s].*)", url, re.IGNORECASE | re.DOTALL)
+    return match.group(1).lower() + match.group(2) if match else None  # "Https:" -> "https:"
 
 
 def _is_control(img: HtmlElement) -> bool:
@@ -307,16 +397,55 @@ def _caption_for(img: HtmlElement, body_el: HtmlElement) -> str | None:
 def _body_paragraphs(body_el: HtmlElement, profile: Profile) -> list[str]:
     """trafilatura on the body container alone, pruned of what the profile lists.
 
-    The prune list is the profile's ``prune_xpath``, compiled once per profile and applied
-    with trafilatura's own pruning (tail text kept), not recompiled for every page.
+    The prune list is the profile's ``prune_xpath``, compiled once per profile, not
+    recompiled for every page.
     """
-    prune_unwanted_nodes(body_el, list(profile.prune))
+    _prune(body_el, profile.prune)
+    _separate_blocks(body_el)
     body_el.tag = "div"
     document = html_element("html")
     body = html_element("body")
     body.append(body_el)
     document.append(body)
     return _trafilatura_lines(document)
+
+
+def _prune(body_el: HtmlElement, xpaths: tuple[etree.XPath, ...]) -> None:
+    """Remove what the profile's prune list matches, keeping the text that follows each
+    node.  A removed block (photo box, ad, related box) leaves a line break behind: without
+    it, the text before and after the block (in the ``<br>`` skin, paragraphs are bare text
+    around the boxes) would run together into one paragraph.
+    """
+    for xpath in xpaths:
+        for node in xpath(body_el):
+            if not isinstance(node, HtmlElement) or node.getparent() is None:
+                continue  # not an element, or inside a block removed already
+            if node.tag in _BLOCK_TAGS:
+                node.clear(keep_tail=True)
+                node.tag = "br"
+            else:
+                delete_element(node)
+
+
+def _separate_blocks(body_el: HtmlElement) -> None:
+    """Put a line break between a block and bare text right before or after it.
+
+    A browser shows ``text<div>signature</div>more`` on three lines; trafilatura would glue
+    the block's text to the text around it, and a signature glued to the end of a paragraph
+    is no longer a paragraph of its own that the boilerplate patterns can recognize.
+    """
+    for node in list(body_el.iterdescendants(*_BLOCK_TAGS)):
+        parent = node.getparent()
+        if parent is None:
+            continue
+        previous = node.getprevious()
+        before = parent.text if previous is None else previous.tail
+        if before and before.strip():
+            node.addprevious(html_element("br"))
+        if node.tail and node.tail.strip():
+            br = html_element("br")
+            br.tail, node.tail = node.tail, None
+            node.addnext(br)
 
 
 def _trafilatura_lines(document: HtmlElement, **options: Any) -> list[str]:
@@ -329,31 +458,55 @@ def _page_images(tree: HtmlElement, root: str) -> list[dict[str, str | None]]:
     images = []
     for figure in tree.xpath("//figure[.//img]"):
         img = figure.xpath(".//img")[0]
-        if src := (img.get("src") or "").strip():
-            images.append({"url": urljoin(root + "/", src), "caption": _caption_for(img, tree)})
+        if url := _photo_url(root, img.get("src")):
+            images.append({"url": url, "caption": _caption_for(img, tree)})
     return images
 
 
 def _page_paragraphs(tree: HtmlElement, profile: Profile) -> list[str]:
-    """Fallback: trafilatura on the whole page, with the outlet's chrome pruned first."""
+    """Fallback: trafilatura on the whole page, with the outlet's chrome pruned first.
+
+    The header markup the metadata was read from (headline, subtitle, section, the info
+    items with reporters, e-mails and dates) is taken out too: it is in the record already.
+    """
+    for name in _METADATA_XPATHS:
+        for xpath in profile.xpaths.get(name, ()):
+            for node in xpath(tree):
+                if isinstance(node, HtmlElement) and node.getparent() is not None:
+                    node.drop_tree()
     return _trafilatura_lines(tree, prune_xpath=list(profile.page_prune) or None, fast=False)
 
 
-def _clean_paragraphs(lines: list[str], profile: Profile, not_body: set[str]) -> list[str]:
+@lru_cache(maxsize=32)
+def _unanchored(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """A profile's start-of-paragraph pattern, matching anywhere (its leading ``^`` dropped)."""
+    return re.compile(pattern.pattern.removeprefix("^"), pattern.flags)
+
+
+def _clean_paragraphs(lines: list[str], profile: Profile, not_body: set[str],
+                      emails: set[str]) -> list[str]:
     """The reporter's paragraphs: no byline prefix, signature, copyright, captions or footer.
 
-    ``not_body`` holds texts known to be elsewhere in the record (captions, the headline).
+    ``not_body`` holds texts known to be elsewhere in the record (captions, the headline);
+    a line holding one of the reporters' ``emails`` is a signature or contact line, even
+    one the signature pattern misses (cut short, or names joined in an unusual way).
     """
     paragraphs: list[str] = []
     for line in lines:
         text = _SPACE_RE.sub(" ", line.replace("\xa0", " ")).strip()
-        if not paragraphs and text:
-            text = profile.byline_prefix.sub("", text, count=1).strip()
+        # The prefix opens the first paragraph the CMS wrote, which need not be the first
+        # line left here, nor even the start of a line (text glued to it when markup between
+        # them was lost): it is never the reporter's text, wherever it is.
+        text = _SPACE_RE.sub(" ", _unanchored(profile.byline_prefix).sub(" ", text)).strip()
         if not text:
             continue
         if profile.ends_body(text):
             break
-        if profile.is_boilerplate(text) or text in not_body:
+        # trafilatura writes list items as "- item": a signature in a <li> is still one.
+        bare = text[2:] if text.startswith("- ") else text
+        if profile.is_boilerplate(text) or profile.is_boilerplate(bare) or bare in not_body:
+            continue
+        if any(email in text for email in emails):
             continue
         paragraphs.append(text)
     return paragraphs

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from scrapy import Request, signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
 from archive.index import update_index
@@ -19,6 +20,14 @@ from archive.warc import (
     repair_open_files,
     warc_dir,
 )
+from crawler.storage import describe, is_storage_error, stop_for_storage, storage_stopped
+
+logger = logging.getLogger(__name__)
+
+
+class ArchiveUnwritable(IgnoreRequest):
+    """The exchange could not be archived (the crawl is stopping): the response is dropped,
+    since a record extracted from it would point at no WARC record."""
 
 
 class WarcMiddleware:
@@ -29,15 +38,30 @@ class WarcMiddleware:
     requests with every header Scrapy will send.  robots.txt, lists, articles, feeds,
     redirects and error responses all pass here.  The response record's location is put in
     ``request.meta["warc"]`` for the spider to attach to the record extracted from it.
+
+    If the WARC directory cannot be written (opening it, or any exchange later), the crawl
+    stops with a storage error (``crawler/storage.py``) and no response goes on unarchived.
     """
 
     def __init__(self, crawler: Any, archive: Path) -> None:
         self.crawler = crawler
         self.archive = archive
-        settings = crawler.settings
-        self.repaired = repair_open_files(warc_dir(archive)) if warc_dir(archive).is_dir() else []
+        self.repaired: list[tuple[str, int]] = []
+        self.writer: WarcWriter | None = None
+        self.open_error: BaseException | None = None
+        self.finished = False
+        try:
+            self._open(crawler.settings)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            self.open_error = exc  # reported once the spider is open and can be closed
+
+    def _open(self, settings: Any) -> None:
+        directory = warc_dir(self.archive)
+        self.repaired = repair_open_files(directory) if directory.is_dir() else []
         self.writer = WarcWriter(
-            warc_dir(archive), self._warcinfo(settings),
+            directory, self._warcinfo(settings),
             prefix=settings.get("NEWSARC_WARC_PREFIX") or "newsarc",
             max_size=settings.getint("NEWSARC_WARC_MAX_SIZE") or DEFAULT_MAX_SIZE,
         )
@@ -53,6 +77,8 @@ class WarcMiddleware:
         return middleware
 
     def spider_opened(self, spider: Any) -> None:
+        if self.open_error is not None:
+            stop_for_storage(self.crawler, self.open_error, "WARC directory")
         for name, torn in self.repaired:
             spider.logger.warning("closed %s left open by an earlier run (%d torn bytes "
                                   "moved aside)", name, torn)
@@ -60,6 +86,17 @@ class WarcMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         """Archive the exchange; an unchanged re-fetch of a known capture as a revisit."""
+        if self.writer is None or storage_stopped(self.crawler):
+            raise ArchiveUnwritable(f"not archived, the crawl is stopping: {request.url}")
+        try:
+            return self._archive(request, response)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            stop_for_storage(self.crawler, exc, "WARC file")
+            raise ArchiveUnwritable(f"not archived: {request.url}") from exc
+
+    def _archive(self, request: Request, response: Response) -> Response:
         exchange = _exchange(request, response)
         digest = payload_digest(response.body)
         refers_to = request.meta.get("newsarc_refers_to")
@@ -77,9 +114,34 @@ class WarcMiddleware:
         return response
 
     def spider_closed(self, spider: Any) -> None:
-        self.writer.close()
-        added = update_index(self.archive)
+        """Close the file (if the run report has not already), then index the new files.
+        The index is derived data: a file it misses now is indexed by the next run."""
+        self.finish()
+        if self.writer is None:
+            return
+        try:
+            added = update_index(self.archive)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            logger.warning("index not updated (the next run does it): %s",
+                           describe(exc, self.archive, "index"))
+            return
         self.crawler.stats.set_value("newsarc/warc/files_indexed", len(added))
+
+    def finish(self) -> None:
+        """Close the current WARC file, once.  The run report calls it before it takes the
+        run's numbers and releases the archive, so a full disk at the last write counts;
+        a file that could not be finished keeps its ``.open`` name for the next run."""
+        if self.writer is None or self.finished:
+            return
+        self.finished = True
+        try:
+            self.writer.close()
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            stop_for_storage(self.crawler, exc, "WARC file")
 
     def _warcinfo(self, settings: Any) -> dict[str, str]:
         return {

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from scrapy.exceptions import DropItem
+
+from crawler.storage import is_storage_error, stop_for_storage, storage_stopped
 
 
 class CorpusPipeline:
@@ -14,6 +17,10 @@ class CorpusPipeline:
     is dropped; a changed body is stored as the next ``version``.  Scrapy's own
     ``CLOSESPIDER_ITEMCOUNT`` stops the crawl after that many stored records; records
     still in flight when it fires are dropped here, so the limit is exact.
+
+    A corpus or catalog write that fails for want of disk stops the crawl
+    (``crawler/storage.py``); the record is not half-stored (the corpus takes its partial
+    line back, SQLite rolls back), and the next run fetches the article again.
     """
 
     def __init__(self, crawler: Any) -> None:
@@ -28,7 +35,16 @@ class CorpusPipeline:
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         if self.max_articles and self.written >= self.max_articles:
             raise DropItem("max-articles reached")
-        outcome = self.crawler.spider.session.store(item)
+        if storage_stopped(self.crawler):
+            raise DropItem("the archive cannot be written", log_level="DEBUG")
+        try:
+            outcome = self.crawler.spider.session.store(item)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            what = "catalog" if isinstance(exc, sqlite3.Error) else "corpus"
+            stop_for_storage(self.crawler, exc, what)
+            raise DropItem(f"article {item['id']} not stored: {exc}", log_level="DEBUG") from exc
         self.crawler.stats.inc_value(f"newsarc/articles/{outcome}")
         if outcome == "unchanged":
             raise DropItem(f"article {item['id']} unchanged")

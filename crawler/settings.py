@@ -41,6 +41,16 @@ NO_THROTTLE = {
 
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+# Waits before a retry (crawler/resilience.py): Retry-After, capped; else backoff seconds,
+# doubled per attempt, capped.  A URL still failing is retried by the next run.
+NEWSARC_RETRY_AFTER_MAX = 60.0
+NEWSARC_RETRY_BACKOFF = 1.0
+NEWSARC_RETRY_BACKOFF_MAX = 30.0
+# The spider logs each URL that fails for good with its reason, and the summary lists them.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
+# An article URL answering an empty or binary 200 is retried by the spider itself, with
+# Scrapy's get_retry_request, which carries retry_times over on purpose.
+META_COPY_WARN_SKIP_KEYS = ["retry_times"]
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
@@ -58,6 +68,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.WarcMiddleware": 950,
     # Last before the downloader: only the configured site, whatever asks for what.
     "crawler.scope.ScopeMiddleware": 960,
+    # Retries wait: Retry-After when the server gives one, else exponential backoff.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.resilience.BackoffRetryMiddleware": 550,
+    # Sees 3xx before RedirectMiddleware (600): a loop fails loudly, not filtered silently.
+    "crawler.resilience.RedirectLoopMiddleware": 610,
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlReport": 500,

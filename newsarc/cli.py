@@ -1,8 +1,8 @@
 """The ``newsarc`` command: one front for the crawler, the extractor, the replica and the demo.
 
 Each subcommand does one thing and prints what it did; exit codes: 0 ok, 1 the work ran
-but something failed (listed in its output), 2 bad usage or bad input, 75 the archive is
-in use by another run.
+but something failed (listed in its output), 2 bad usage or bad input, 74 the archive
+could not be written (disk full, not writable), 75 the archive is in use by another run.
 """
 
 from __future__ import annotations
@@ -29,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"newsarc {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # an archive that cannot be written: say where, and stop
+        from crawler.storage import EXIT_STORAGE, describe
+
+        where = getattr(args, "out", None) or getattr(args, "archive", None)
+        print(f"newsarc {args.command}: stopped: {describe(exc, where)}", file=sys.stderr)
+        return EXIT_STORAGE
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -61,10 +61,15 @@ def shard_ids(out: Path) -> Counter:
     return counts
 
 
-def test_three_workers_share_one_frontier(site, redis_url, tmp_path):
-    # A small delay per request, so that no worker empties the queue before the others
-    # have started (a Scrapy process takes a second or two to start).
-    workers = [start_worker(site, tmp_path, redis_url, f"w{i}", "-s", "DOWNLOAD_DELAY=0.03")
+def test_three_workers_share_one_frontier(redis_url, tmp_path):
+    with Replica(size=150) as site:
+        three_workers(site, redis_url, tmp_path)
+
+
+def three_workers(site, redis_url, tmp_path):
+    # A delay per request makes the crawl outlast a worker's start (a second or two) and
+    # the Scrapy engine's 5 s heartbeat, at which an idle worker asks the queue again.
+    workers = [start_worker(site, tmp_path, redis_url, f"w{i}", "-s", "DOWNLOAD_DELAY=0.04")
                for i in range(3)]
     outputs = [w.communicate(timeout=180) for w in workers]
     for worker, (_out, err) in zip(workers, outputs, strict=True):

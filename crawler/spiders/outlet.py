@@ -18,6 +18,13 @@ Modes (``-a mode=…``), with the archive's catalog as memory:
 
 In every mode, once the crawl runs dry, the numbers missing from the catalog between the
 lowest and highest known article are probed once; soft-404s are remembered as missing.
+
+Nothing fetched is lost to a failure: a request that fails after its retries (an HTTP
+error, a timeout, a cut connection, a redirect loop, a page over the size cap, an article
+URL answering an empty or binary 200) is recorded with its reason in the catalog's
+``failures`` table, listed in the run's summary, and requested again by the next run in
+every mode, until it succeeds.  If the archive itself cannot be written, the crawl stops
+(``crawler/storage.py``).
 """
 
 from __future__ import annotations
@@ -27,10 +34,11 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
@@ -40,6 +48,8 @@ from archive.session import ArchiveSession
 from archive.timeutil import KST, fetched_at, utc_now_iso
 from crawler.extract import Skip, extract
 from crawler.profile import load_profile
+from crawler.resilience import BadPage, attempts, describe_failure, original_url
+from crawler.storage import is_storage_error, stop_for_storage, storage_stopped
 from crawler.urls import (
     LIST_ALL_PATH,
     RSS_PATH,
@@ -59,6 +69,14 @@ _REQUISITE_RE = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEMS = "ul.art_list_all > li, .art_list_all li"
+# Skips of an article URL that say the answer was broken, not that there is no article:
+# retried like a server error, then recorded as a failure.
+_BAD_PAGE_SKIPS = ("empty page", "binary data", "truncated HTML")
+_DOWNLOAD_META = ("download_latency", "redirect_urls", "redirect_times", "redirect_ttl",
+                  "redirect_reasons")
+# Callbacks a failed URL may be requested again with by a later run.
+_RETRYABLE_CALLBACKS = ("parse_home", "parse_list", "parse_rss", "parse_article",
+                        "parse_requisite")
 
 
 class OutletSpider(scrapy.Spider):
@@ -86,6 +104,9 @@ class OutletSpider(scrapy.Spider):
         self.recheck_days = float(recheck_days)
         self.id_range = (int(from_id), int(to_id)) if mode == "backfill" else None
         self.gaps_probed = False
+        self.failed_before: dict[str, dict[str, Any]] = {}  # url -> failures row
+        self.failures: list[dict[str, Any]] = []  # this run's, for the summary
+        self.open_error: BaseException | None = None  # the archive could not be opened
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
@@ -100,17 +121,32 @@ class OutletSpider(scrapy.Spider):
         archive = Path(crawler.settings.get("NEWSARC_ARCHIVE") or out)
         spider.distributed = bool(crawler.settings.get("NEWSARC_REDIS_KEY"))
         spider.mode = spider.mode or ("incremental" if has_catalog(archive) else "full")
-        spider.session = ArchiveSession(
-            Path(out), lock=not crawler.settings.getbool("NEWSARC_LOCK_HELD"))
-        spider.memory = spider.session.catalog
-        if spider.distributed and has_catalog(archive):
-            spider.memory = Catalog(archive)
-            spider.session.corpus.latest = spider.memory.latest()
-        spider.known = spider.memory.known_ids() if spider.mode != "full" else set()
-        spider.missing = spider.memory.missing_ids()
-        spider.last_run = spider.memory.last_completed_run()
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        try:
+            spider._open_archive(Path(out), archive)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            # A disk full before the first page: the crawl opens to say so and stops.
+            spider.session, spider.open_error = None, exc
+            crawler.signals.connect(spider._report_open_error, signal=signals.spider_opened)
         return spider
+
+    def _report_open_error(self) -> None:
+        stop_for_storage(self.crawler, self.open_error, "archive")
+
+    def _open_archive(self, out: Path, archive: Path) -> None:
+        """The session on the archive (or shard) and what the archive remembers."""
+        self.session = ArchiveSession(
+            out, lock=not self.crawler.settings.getbool("NEWSARC_LOCK_HELD"))
+        self.memory = self.session.catalog
+        if self.distributed and has_catalog(archive):
+            self.memory = Catalog(archive)
+            self.session.corpus.latest = self.memory.latest()
+        self.known = self.memory.known_ids() if self.mode != "full" else set()
+        self.missing = self.memory.missing_ids()
+        self.last_run = self.memory.last_completed_run()
+        self.failed_before = {row["url"]: row for row in self.memory.failures()}
 
     @property
     def catalog(self) -> Any:
@@ -122,6 +158,8 @@ class OutletSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """Seeds by mode (see the module docstring); in a distributed crawl, only the first
         worker seeds, the others take their work from the shared queue."""
+        if self.session is None:
+            return  # the archive could not be opened: the crawl is stopping
         if self.distributed:
             from crawler.distributed import claim_seeding  # scrapy-redis is an extra
 
@@ -132,14 +170,37 @@ class OutletSpider(scrapy.Spider):
             for number in range(low, high + 1):
                 if number not in self.known and number not in self.missing:
                     yield self._article(number)
-            return
-        if self.mode == "incremental":
-            for request in self._rechecks():
-                yield request
         else:
-            yield self._request(self.root + "/", self.parse_home)
-        yield self._list_request(LIST_ALL_PATH, {}, page=1)
-        yield self._request(self.root + RSS_PATH, self.parse_rss)
+            if self.mode == "incremental":
+                for request in self._rechecks():
+                    yield request
+            else:
+                yield self._request(self.root + "/", self.parse_home)
+            yield self._list_request(LIST_ALL_PATH, {}, page=1)
+            yield self._request(self.root + RSS_PATH, self.parse_rss)
+        for request in self._retry_failed():
+            yield request
+
+    def _retry_failed(self) -> Iterator[scrapy.Request]:
+        """The URLs earlier runs failed on, requested again with the callback they had."""
+        for url, row in self.failed_before.items():
+            request = self._again(url, row["callback"])
+            if request is not None:
+                self.crawler.stats.inc_value("newsarc/failures_retried")
+                yield request
+
+    def _again(self, url: str, callback: str) -> scrapy.Request | None:
+        if callback not in _RETRYABLE_CALLBACKS or urlsplit(url).netloc != self.netloc:
+            return None
+        if callback == "parse_article":
+            number = article_id(url)
+            return self._article(number) if number is not None else None
+        if callback == "parse_list":
+            parts = urlsplit(url)
+            params = dict(parse_qsl(parts.query))
+            page = params.pop("page", "1")
+            return self._list_request(parts.path, params, int(page) if page.isdigit() else 1)
+        return self._request(url, getattr(self, callback))
 
     def _rechecks(self) -> Iterator[scrapy.Request]:
         """Conditional re-fetches of recent articles: a 304 or an identical payload becomes a
@@ -159,8 +220,9 @@ class OutletSpider(scrapy.Spider):
 
     def on_idle(self) -> None:
         """When the crawl runs dry: probe the gaps in the article numbers, once."""
-        if self.gaps_probed or self.distributed:  # workers leave gaps to the next run
-            return
+        if self.gaps_probed or self.distributed or self.session is None \
+                or storage_stopped(self.crawler):
+            return  # workers leave gaps to the next run
         self.gaps_probed = True
         gaps = self.catalog.gaps()
         if not gaps:
@@ -219,6 +281,7 @@ class OutletSpider(scrapy.Spider):
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
         """Home page: its article links and its section menu."""
         self._count("pages/home")
+        self._succeeded(response)
         hrefs = response.css("a::attr(href)").getall()
         yield from self._section_requests(hrefs, response.url)
         yield from self._article_requests(hrefs, response.url)
@@ -229,6 +292,7 @@ class OutletSpider(scrapy.Spider):
     ) -> Iterator[scrapy.Request]:
         """A list page: its articles, then the next page, until the CMS repeats a page or,
         incrementally, until a page holds only known articles older than the last run."""
+        self._succeeded(response)
         items = response.css(_LIST_ITEMS)
         hrefs = items.css("a::attr(href)").getall()
         ids = frozenset(n for n in (article_id(urljoin(response.url, h)) for h in hrefs) if n)
@@ -252,6 +316,7 @@ class OutletSpider(scrapy.Spider):
     def parse_rss(self, response: Response) -> Iterator[scrapy.Request]:
         """RSS 2.0 feed: item links."""
         self._count("pages/rss")
+        self._succeeded(response)
         links = response.xpath("//item/link/text()").getall()
         yield from self._article_requests((link.strip() for link in links), response.url)
 
@@ -262,15 +327,24 @@ class OutletSpider(scrapy.Spider):
         warc = response.meta.get("warc")
         if response.status == 304:
             self._count("articles/not_modified")
+            self._succeeded(response)
             self._capture(number, response, warc)
-            self.catalog.seen_unchanged(number, fetched_at(warc["date"]) if warc else "")
+            self._catalog_write(self.catalog.seen_unchanged, number,
+                                fetched_at(warc["date"]) if warc else "")
             return
         text = response.text if isinstance(response, TextResponse) else ""
-        result = extract(text or response.body, response.url, profile=self.profile)
+        # Bytes and their Content-Type, as re-extraction from the WARC files sees them:
+        # extract() decodes legacy encodings (EUC-KR/CP949, declared or not) itself.
+        result = extract(response.body, response.url, content_type=_header(
+            response, b"Content-Type"), profile=self.profile)
+        if isinstance(result, Skip) and result.reason.startswith(_BAD_PAGE_SKIPS):
+            yield from self._bad_page(response, result.reason)
+            return
+        self._succeeded(response)
         if isinstance(result, Skip):
             self._count(f"skipped/{result.reason.split(':')[0]}")
             if result.reason.startswith("soft-404"):
-                self.catalog.mark_missing(number)
+                self._catalog_write(self.catalog.mark_missing, number)
         else:
             result["fetched_at"] = fetched_at(warc["date"]) if warc else utc_now_iso()
             if warc:
@@ -281,13 +355,27 @@ class OutletSpider(scrapy.Spider):
                 yield from self._requisite_requests(text, response.url)
         yield from self._article_requests(_HREF_RE.findall(text), response.url)
 
+    def _bad_page(self, response: Response, reason: str) -> Iterator[scrapy.Request]:
+        """An article URL answered 200 with no page (empty, binary, cut off): a server
+        glitch more often than not, so retried like a 500, then recorded as a failure."""
+        retry = get_retry_request(response.request, spider=self,
+                                  reason=f"bad page: {reason.split(',')[0]}")
+        if retry is not None:
+            for key in _DOWNLOAD_META:  # what the last download left, not to carry over
+                retry.meta.pop(key, None)
+            yield retry
+            return
+        failure = Failure(BadPage(f"{reason.split(':')[0]} (HTTP 200)"))
+        failure.request = response.request  # type: ignore[attr-defined]
+        self.on_error(failure)
+
     def _capture(self, number: int, response: Response, warc: dict[str, Any] | None) -> None:
         kind = response.meta.get("warc_kind", "response")
         headers = {"etag": _header(response, b"ETag"),
                    "last_modified": _header(response, b"Last-Modified")}
         location = {**(warc or {}), "payload_digest": response.meta.get("warc_payload_digest")}
-        self.catalog.add_capture(number, kind, response.status, location, headers,
-                                 self.session.run_id)
+        self._catalog_write(self.catalog.add_capture, number, kind, response.status, location,
+                            headers, self.session.run_id)
 
     def _requisite_requests(self, text: str, base: str) -> Iterator[scrapy.Request]:
         """Images, stylesheets and scripts of an article page on the site's own host."""
@@ -303,18 +391,45 @@ class OutletSpider(scrapy.Spider):
     def parse_requisite(self, response: Response) -> None:
         """Nothing to extract: the WARC middleware has archived it; the catalog notes it."""
         self._count("pages/requisite")
+        self._succeeded(response)
         warc = response.meta.get("warc")
         if warc:
-            self.catalog.add_resource(response.url, warc, self.session.run_id)
+            self._catalog_write(self.catalog.add_resource, response.url, warc,
+                                self.session.run_id)
 
     def on_error(self, failure: Failure) -> None:
-        """A request that failed for good (after retries): counted and logged, never fatal."""
-        reason = failure.type.__name__ if failure.type else "Error"
-        response = getattr(failure.value, "response", None)
-        if response is not None:
-            reason = f"HTTP {response.status}"
-        self._count(f"errors/{reason}")
-        self.logger.warning("failed: %s (%s)", failure.request.url, reason)
+        """A request that failed for good (after retries): counted, logged, recorded in the
+        catalog's failures for the next run, never fatal.  Requests refused on purpose
+        (robots.txt, scope) are counted only."""
+        if storage_stopped(self.crawler):
+            return  # requests cancelled because the archive cannot be written
+        category, reason = describe_failure(failure, self.settings)
+        request = failure.request  # type: ignore[attr-defined]
+        url = original_url(request)
+        self._count(f"errors/{category}")
+        self.logger.warning("failed: %s (%s)", url, reason or category)
+        if reason is None:
+            return
+        callback = getattr(request.callback, "__name__", "")
+        self.failures.append({"url": url, "reason": reason})
+        self._catalog_write(self.catalog.add_failure, url, article_id(url), callback, reason,
+                            attempts(request), self.session.run_id)
+
+    def _succeeded(self, response: Response) -> None:
+        """A URL an earlier run failed on was fetched at last: it leaves the failures."""
+        url = original_url(response.request) if response.request else response.url
+        if self.failed_before.pop(url, None) is not None:
+            self._count("failures_recovered")
+            self._catalog_write(self.catalog.clear_failure, url)
+
+    def _catalog_write(self, write: Any, *args: Any) -> None:
+        """A catalog write; a full disk stops the crawl instead of failing every page."""
+        try:
+            write(*args)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            stop_for_storage(self.crawler, exc, "catalog")
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"newsarc/{key}")

@@ -6,6 +6,8 @@ follow ``shared/outlet/CMS.md``, including its quirks (soft-404 with HTTP 200,
 list pages past the end answering the last page).  Articles carry
 ``Last-Modified`` and ``ETag`` and honour conditional requests, so incremental
 crawls can be tested; ``POST /_replica/generation?g=N`` advances the content.
+With ``faults=True`` (``newsarc replica --faults``) it also misbehaves on purpose, always
+the same way: see :mod:`newsarc.replica.faults`.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import hashlib
 import io
 import re
 import signal
+import socket
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from PIL import Image, ImageDraw
 
-from newsarc.replica import render
+from newsarc.replica import faults, render
 from newsarc.replica.content import Article, Site, build_site
 
 HTML = "text/html; charset=utf-8"
@@ -60,6 +64,8 @@ class Response:
     body: bytes = b""
     content_type: str = HTML
     headers: dict[str, str] = field(default_factory=dict)
+    compress: bool = True  # gzip for clients that ask (off for raw bodies of faults)
+    action: str | None = None  # faults: "stall" before answering, "cut" mid-body
 
 
 def _color(key: str) -> tuple[int, int, int]:
@@ -214,6 +220,52 @@ def _static(site: Site, path: str, query: dict[str, list[str]], base: str) -> Re
     return Response(404, render.not_found_page(site).encode("utf-8"))
 
 
+def fault_response(site: Site, fault: str, target: str, headers: dict[str, str],
+                   base: str) -> Response:
+    """The answer to a request that meets `fault` (see :mod:`newsarc.replica.faults`)."""
+    key = faults.target_key(target)
+    status = {faults.HTTP_500: 500, faults.HTTP_500_PERMANENT: 500, faults.HTTP_502: 502,
+              faults.HTTP_503: 503, faults.HTTP_429: 429}.get(fault)
+    if status is not None:
+        retry = {"Retry-After": faults.RETRY_AFTER} if status in (503, 429) else {}
+        page = f"<html><body><h1>{status}</h1></body></html>\n".encode()
+        return Response(status, page, HTML, retry)
+    if fault == faults.REDIRECT_LOOP:
+        return Response(302, b"", HTML, {"Location": faults.loop_location(key)})
+    if fault == faults.HUGE_PAGE:
+        return Response(200, faults.huge_page(), HTML, compress=False)
+    if fault == faults.GZIP_BOMB:
+        return Response(200, faults.gzip_bomb(), HTML, {"Content-Encoding": "gzip"},
+                        compress=False)
+    if fault == faults.EMPTY:
+        return Response(200, b"", HTML)
+    if fault == faults.BINARY:
+        return Response(200, faults.binary_body(key), "text/html")
+    resp = route(site, target, headers, base)
+    if resp.status != 200:
+        return resp
+    if fault in (faults.CUT, faults.STALL):
+        resp.action = "cut" if fault == faults.CUT else "stall"
+    elif fault in (faults.CHARSET_HEADER, faults.CHARSET_META, faults.CHARSET_NONE):
+        resp.body, resp.content_type = faults.to_cp949(resp.body.decode("utf-8"), fault)
+    elif fault in (faults.UNCLOSED, faults.NESTED_BODY):
+        resp.body = faults.break_html(resp.body.decode("utf-8"), fault).encode("utf-8")
+    return resp
+
+
+def faulty_route(site: Site, target: str, headers: dict[str, str], base: str,
+                 count: int) -> Response:
+    """:func:`route` in faults mode: the `count`-th request of `target` may meet a fault."""
+    fault = faults.fault_at(site, target, count)
+    if fault is not None:
+        return fault_response(site, fault, target, headers, base)
+    resp = route(site, target, headers, base)
+    if urlsplit(target).path in ("/", "/index.html") and resp.status == 200:
+        html = resp.body.decode("utf-8")
+        resp.body = html.replace("</body>", faults.home_links(site) + "</body>", 1).encode()
+    return resp
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -236,6 +288,18 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (a timeout, a size cap)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def log_message(self, format: str, *args: object) -> None:
         if self.server.replica.verbose:
             super().log_message(format, *args)
@@ -248,6 +312,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, resp: Response, head: bool = False) -> None:
         body = resp.body
+        if resp.action == "stall":
+            time.sleep(self.server.replica.stall)
         self.send_response(resp.status)
         if resp.status != 304:
             self.send_header("Content-Type", resp.content_type)
@@ -259,24 +325,42 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Set-Cookie", "PHPSESSID=replica0session; path=/")
             self.send_header("Set-Cookie", "mediaon_visit=1; path=/; HttpOnly")
             self.send_header("Vary", "Accept-Encoding")
-            if body and "gzip" in (self.headers.get("Accept-Encoding") or ""):
+            if resp.compress and body and "gzip" in (self.headers.get("Accept-Encoding") or ""):
                 body = gzip.compress(body, mtime=0)
                 self.send_header("Content-Encoding", "gzip")
-        resp = Response(resp.status, body, resp.content_type, resp.headers)
+        resp = Response(resp.status, body, resp.content_type, resp.headers, action=resp.action)
         self.send_header("Content-Length", "0" if resp.status == 304 else str(len(resp.body)))
         self.end_headers()
-        if not head and resp.status != 304:
+        if resp.action == "cut":
+            self._cut(resp.body[: len(resp.body) // 2])
+        elif not head and resp.status != 304:
             self.wfile.write(resp.body)
+
+    def _cut(self, part: bytes) -> None:
+        """Half the promised body, then the connection closes: a server dying mid-answer."""
+        self.wfile.write(part)
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     def _answer(self, head: bool) -> None:
         replica = self.server.replica
         replica._log(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
+        site = replica.site
         try:
-            resp = route(replica.site, self.path, headers, self._base())
+            if replica.faults:
+                resp = faulty_route(site, self.path, headers, self._base(),
+                                    replica._count(self.path))
+            else:
+                resp = route(site, self.path, headers, self._base())
         except Exception as exc:  # a replica bug must not hang the crawler under test
             resp = Response(500, f"replica error: {exc!r}".encode(), TEXT)
-        self._send(resp, head)
+        try:
+            self._send(resp, head)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (a timeout, a size cap): nothing left to answer.
+            self.close_connection = True
 
     def do_GET(self) -> None:  # noqa: N802
         self._answer(head=False)
@@ -308,7 +392,8 @@ class Replica:
     """
 
     def __init__(self, site: Site | None = None, host: str = "127.0.0.1", port: int = 0,
-                 generation: int = 0, size: int = 240, verbose: bool = False) -> None:
+                 generation: int = 0, size: int = 240, verbose: bool = False,
+                 faults: bool = False, stall: float = 5.0) -> None:
         self.site: Site = site if site is not None else build_site(size, generation)
         self.size = self.site.size
         self.seed = self.site.seed
@@ -317,6 +402,10 @@ class Replica:
         self.verbose = verbose
         self.url = ""
         self.request_log: list[str] = []
+        self.faults = faults
+        self.stall = stall  # seconds a stalled answer waits (faults mode)
+        self.request_counts: Counter[str] = Counter()  # per faults.target_key
+        self.request_times: dict[str, list[float]] = {}  # monotonic, per target_key
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -324,6 +413,14 @@ class Replica:
     def _log(self, target: str) -> None:
         with self._lock:
             self.request_log.append(target)
+
+    def _count(self, target: str) -> int:
+        """How many times `target` was requested, this one included (faults are keyed on it)."""
+        key = faults.target_key(target)
+        with self._lock:
+            self.request_counts[key] += 1
+            self.request_times.setdefault(key, []).append(time.monotonic())
+            return self.request_counts[key]
 
     def set_generation(self, g: int) -> None:
         """Swap in the site as it is `g` updates later; one attribute rebind, so atomic."""
@@ -366,17 +463,19 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, size: int = 240, generation: int = 0,
-          verbose: bool = False) -> None:
+          verbose: bool = False, faults: bool = False) -> None:
     """Serve the replica until Ctrl-C (for the CLI and for manual browsing)."""
     if threading.current_thread() is threading.main_thread():
         # A shell's background job starts with SIGINT ignored; Ctrl-C and kill must still work.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, _interrupt)
-    replica = Replica(host=host, port=port, size=size, generation=generation, verbose=verbose)
+    replica = Replica(host=host, port=port, size=size, generation=generation, verbose=verbose,
+                      faults=faults)
     replica.start()
     site = replica.site
-    print(f"replica of {site.name}: {len(site.articles)} articles, generation {generation}, "
-          f"serving {replica.url}/ (Ctrl-C to stop)", flush=True)
+    mode = ", with faults" if faults else ""
+    print(f"replica of {site.name}: {len(site.articles)} articles, generation {generation}"
+          f"{mode}, serving {replica.url}/ (Ctrl-C to stop)", flush=True)
     try:
         while True:
             time.sleep(1)
@@ -387,15 +486,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000, size: int = 240, generation
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m newsarc.replica.server [--port N] [--size N] [--generation G]``."""
+    """``python -m newsarc.replica.server [--port N] [--size N] [--generation G] [--faults]``."""
     parser = argparse.ArgumentParser(description="Serve the mediaOn replica")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--size", type=int, default=240)
     parser.add_argument("--generation", type=int, default=0)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--faults", action="store_true", help="misbehave on purpose")
     args = parser.parse_args(argv)
-    serve(args.host, args.port, args.size, args.generation, args.verbose)
+    serve(args.host, args.port, args.size, args.generation, args.verbose, args.faults)
     return 0
 
 
