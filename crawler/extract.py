@@ -50,11 +50,10 @@ _BLOCK_TAGS = frozenset({
     "header", "hr", "iframe", "li", "main", "nav", "ol", "p", "pre", "section", "table", "ul",
 })
 _XML_UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# The same characters, or a character reference that may stand for one (over-approximated:
-# it only decides whether the tree is checked at all).
-_MAYBE_XML_UNSAFE_RE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
-    r"|&#0*(?:[12]?[0-9]|3[01]|6553[45])(?![0-9])"
+# A character reference that may stand for one of them (over-approximated: it only decides
+# whether the parsed tree is checked at all).
+_UNSAFE_REFERENCE_RE = re.compile(
+    r"&#0*(?:[12]?[0-9]|3[01]|6553[45])(?![0-9])"
     r"|&#[xX]0*(?:1?[0-9a-fA-F]|[fF]{3}[eEfF])(?![0-9a-fA-F])"
 )
 _METADATA_XPATHS = ("headline", "subtitle", "section", "info_items")
@@ -99,11 +98,14 @@ def extract(
     problem = _precheck(text, profile)
     if problem:
         return Skip(problem)
+    text = _XML_DECL_RE.sub("", text, count=1)
+    if _XML_UNSAFE_RE.search(text):
+        text = _xml_safe(text)  # also in tag and attribute names, which lxml rejects later
     try:
-        tree = document_fromstring(_XML_DECL_RE.sub("", text, count=1))
+        tree = document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
         return Skip(f"unparseable HTML: {exc}")
-    if _MAYBE_XML_UNSAFE_RE.search(text):
+    if _UNSAFE_REFERENCE_RE.search(text):
         _make_xml_safe(tree)
     return _extract_tree(tree, url, profile)
 
@@ -156,27 +158,31 @@ def _precheck(text: str, profile: Profile) -> str | None:
     return None
 
 
-def _make_xml_safe(tree: HtmlElement) -> None:
-    """Remove the characters lxml parses but refuses to set again (C0 controls other than
-    tab and line breaks, U+FFFE, U+FFFF), raw or written as character references.
+def _xml_safe(text: str) -> str:
+    """``text`` without the characters lxml parses but refuses to set again (C0 controls
+    other than tab and line breaks, U+FFFE, U+FFFF).
 
     trafilatura rebuilds the tree it is given; one such character anywhere in the body (a
     stray control character pasted from a word processor) made it give up on the whole
     page, and an article with it was lost as "no body text".  Form feed is HTML white space
     and becomes a space; the others are invisible and go.
     """
-    def clean(value: str) -> str:
-        return _XML_UNSAFE_RE.sub(lambda m: " " if m.group(0) == "\f" else "", value)
+    return _XML_UNSAFE_RE.sub(lambda m: " " if m.group(0) == "\f" else "", text)
 
+
+def _make_xml_safe(tree: HtmlElement) -> None:
+    """The same characters, written as character references: gone from texts and attribute
+    values after parsing (names cannot hold references)."""
     for node in tree.iter():
-        if node.text and _XML_UNSAFE_RE.search(node.text):
-            node.text = clean(node.text)
         if node.tail and _XML_UNSAFE_RE.search(node.tail):
-            node.tail = clean(node.tail)
-        if isinstance(node.tag, str):
-            for name, value in node.attrib.items():
-                if _XML_UNSAFE_RE.search(value):
-                    node.set(name, clean(value))
+            node.tail = _xml_safe(node.tail)
+        if not isinstance(node.tag, str):
+            continue  # a comment: references are not expanded in it
+        if node.text and _XML_UNSAFE_RE.search(node.text):
+            node.text = _xml_safe(node.text)
+        for name, value in node.attrib.items():
+            if _XML_UNSAFE_RE.search(value):
+                node.set(name, _xml_safe(value))
 
 
 def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[str, Any] | Skip:

@@ -498,7 +498,7 @@ def article_soups(draw) -> str:
     blocks = []
     for _ in range(draw(st.integers(0, 8))):
         kind = draw(st.sampled_from(("p", "div", "br", "figure", "photo", "img", "related",
-                                     "ad", "list", "table", "nested")))
+                                     "ad", "list", "table", "nested", "odd")))
         text = html_escape(draw(WORDS))
         src = attr(HREFS)
         blocks.append({
@@ -515,6 +515,7 @@ def article_soups(draw) -> str:
             "list": f"<ul><li>{text}</li><li>{html_escape(draw(WORDS))}</li></ul>",
             "table": f"<table><tr><td>{text}</td></tr></table>",
             "nested": "<div>" * 300 + text + "</div>" * 300,
+            "odd": f'<p\x01x a\x0bb="{src}" \x1f=1>{text}</p\x01x><br/ ><p/>',  # broken names
         }[kind])
     container = draw(st.sampled_from((
         '<div id="news_body_area">', '<div id="news_body_area" class="smartOutput">',
@@ -676,3 +677,11 @@ def test_only_http_images_are_recorded():
     assert problems(record) == []
     assert [i["url"] for i in record["images"]] == [
         "https://cdn.example/x.jpg", "http://127.0.0.1:8000/a.jpg"]
+
+
+def test_control_characters_in_tag_and_attribute_names():
+    body = ('<p\x01x a\x01b="1" c="\x02&#1;">도는 다음 달부터 신청을 받는다.</p\x01x>'
+            '<div \x01=2>끝.</div>')
+    record = run(_minimal(body=body), URL)
+    assert problems(record) == []
+    assert record["body"] == "도는 다음 달부터 신청을 받는다.\n\n끝."
