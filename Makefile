@@ -34,10 +34,12 @@ test: $(STAMP) $(DIST_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
+bench: $(STAMP) $(DIST_STAMP)
 	$(BIN)/python bench/extraction.py --out bench/extraction-results.md
 	$(BIN)/python bench/warc.py --out bench/warc-results.md
 	$(BIN)/python bench/export.py --out bench/export-results.md
+	$(BIN)/python bench/fuzz_extract.py --out bench/fuzz-results.md
+	$(BIN)/python bench/distributed.py --out bench/distributed-results.md
 
 clean:
 	rm -rf $(VENV) $(DIST_VENV) demo-archive .pytest_cache

@@ -97,18 +97,25 @@ def test_a_killed_worker_loses_nothing_after_merge_and_one_incremental_run(
 
 
 def killed_mid_crawl(site, redis_url, tmp_path):
-    workers = [start_worker(site, tmp_path, redis_url, f"w{i}") for i in range(3)]
-    victim = workers[0]
-    warc = tmp_path / "shards" / "w0" / "warc"
+    workers = {f"w{i}": start_worker(site, tmp_path, redis_url, f"w{i}",
+                                     "-s", "DOWNLOAD_DELAY=0.03") for i in range(3)}
+    victim = None
     deadline = time.monotonic() + 60
-    while sum(p.stat().st_size for p in warc.glob("*")) < 30_000 if warc.is_dir() else True:
-        assert time.monotonic() < deadline and victim.poll() is None
+    while victim is None:  # the first worker well into writing its shard is the one killed
+        assert time.monotonic() < deadline, "no worker got going"
+        for name, worker in workers.items():
+            written = sum(p.stat().st_size for p in (tmp_path / "shards" / name).glob("warc/*"))
+            if written > 30_000 and worker.poll() is None:
+                victim = name
+                break
         time.sleep(0.01)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
-    for worker in workers[1:]:
-        _out, err = worker.communicate(timeout=180)
-        assert worker.returncode == 0, err.decode()[-3000:]
+    workers[victim].send_signal(signal.SIGKILL)
+    workers[victim].wait()
+    assert workers[victim].returncode == -signal.SIGKILL
+    for name, worker in workers.items():
+        if name != victim:
+            _out, err = worker.communicate(timeout=180)
+            assert worker.returncode == 0, err.decode()[-3000:]
     merged = run(NEWSARC, "merge", str(tmp_path))
     assert merged.returncode == 0, merged.stderr.decode()
     incremental = run(NEWSARC, "crawl", site.url, "--out", str(tmp_path), "--no-throttle")
