@@ -18,7 +18,7 @@ LIST_ALL_PATH = "/news/article_list_all.html"
 SECTION_LIST_PATH = "/news/section_list_all.html"
 SECTION_FRONT_PATH = "/news/section.html"
 RSS_PATH = "/data/rss/news.xml"
-_ID_RE = re.compile(r"^\d{1,12}$")
+_ID_RE = re.compile(r"^[0-9]{1,12}$")  # ASCII digits only (\d also matches other scripts)
 
 
 def site_root(url: str) -> str:

@@ -14,6 +14,7 @@ ROOT = "http://127.0.0.1:8000"
         (f"{ROOT}/mobile/article.html?no=5", 5),
         (f"{ROOT}/news/article_print.html?no=6", 6),
         (f"{ROOT}/news/article.html?no=abc", None),
+        (f"{ROOT}/news/article.html?no=١٢", None),
         (f"{ROOT}/news/article.html", None),
         (f"{ROOT}/news/article_list_all.html?page=2", None),
         (f"{ROOT}/news/search_result.html?no=5", None),
