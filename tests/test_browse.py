@@ -135,16 +135,6 @@ def _fails(*args: str) -> str:
     return usage_error("browse", *args)
 
 
-def test_not_an_archive(tmp_path):
-    assert "no such directory" in _fails(str(tmp_path / "nothing"))
-    assert "not a newsarc archive" in _fails(str(tmp_path))
-
-
-def test_empty_archive(tmp_path):
-    (tmp_path / "articles.jsonl").write_text("")
-    assert "holds no articles" in _fails(str(tmp_path))
-
-
 def test_port_in_use(archive):
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]

@@ -140,16 +140,6 @@ def _fails(*args: str) -> str:
     return usage_error("stats", *args)
 
 
-def test_not_an_archive(tmp_path):
-    assert "no such directory" in _fails(str(tmp_path / "nothing"))
-    assert "not a newsarc archive" in _fails(str(tmp_path))
-
-
-def test_empty_archive(tmp_path):
-    (tmp_path / "articles.jsonl").write_text("")
-    assert "holds no articles" in _fails(str(tmp_path))
-
-
 @pytest.mark.parametrize("where, message", [
     ("missing/stats.png", "no such directory"),
     ("a-file/stats.png", "is not a directory"),
