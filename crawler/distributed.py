@@ -30,7 +30,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
 from twisted.internet import task
 
-HEARTBEAT_SECONDS = 5
+HEARTBEAT_SECONDS = 1
 HEARTBEAT_TTL = 20
 
 
@@ -104,7 +104,16 @@ class RedisCoordinator:
         return f"{self.prefix}:{name}"
 
     def heartbeat(self) -> None:
+        """Say this worker is alive; and when the shared queue holds work, wake the engine.
+
+        An idle Scrapy engine asks its scheduler again only on its own 5 s heartbeat, so a
+        worker that found the queue empty would leave new work to the others for seconds.
+        """
         self.server.set(self._key(f"worker:{self.worker}"), str(os.getpid()), ex=HEARTBEAT_TTL)
+        if self.server.zcard(self._key("requests")):
+            nextcall = getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)
+            if nextcall is not None:  # Scrapy's own wake-up call (private, so guarded)
+                nextcall.schedule()
 
     def spider_opened(self, spider: Any) -> None:
         self.beat = task.LoopingCall(self.heartbeat)
