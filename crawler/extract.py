@@ -50,6 +50,9 @@ _BLOCK_TAGS = frozenset({
     "header", "hr", "iframe", "li", "main", "nav", "ol", "p", "pre", "section", "table", "ul",
 })
 _XML_UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# What makes a page's head look binary: control characters other than tab, CR, LF and form
+# feed, and replacement characters (bytes that decoded to nothing).
+_BINARY_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 # A character reference that may stand for one of them (over-approximated: it only decides
 # whether the parsed tree is checked at all).
 _UNSAFE_REFERENCE_RE = re.compile(
@@ -146,7 +149,7 @@ def _precheck(text: str, profile: Profile) -> str | None:
     if not text.strip():
         return "empty page"
     head = text[:4096]
-    controls = sum(1 for ch in head if ch < " " and ch not in "\t\r\n\f") + head.count("\ufffd")
+    controls = len(_BINARY_RE.findall(head))
     if "\x00" in head or controls > len(head) // 20:
         return "binary data, not HTML"
     if any(marker in text for marker in profile.soft_404_markers) and len(text) < 4096:
@@ -404,11 +407,16 @@ def _body_paragraphs(body_el: HtmlElement, profile: Profile) -> list[str]:
     """trafilatura on the body container alone, pruned of what the profile lists.
 
     The prune list is the profile's ``prune_xpath``, compiled once per profile, not
-    recompiled for every page.
+    recompiled for every page.  The container is handed over marked as the article body
+    (``itemprop=articleBody``), which trafilatura's first body XPath takes as it is:
+    unmarked, trafilatura found no body in it, copied the tree and fell back to its slower
+    "wild text" recovery, for the same paragraphs (1.8 ms a page instead of 3.1 ms).
     """
     _prune(body_el, profile.prune)
     _separate_blocks(body_el)
     body_el.tag = "div"
+    body_el.attrib.clear()
+    body_el.set("itemprop", "articleBody")
     document = html_element("html")
     body = html_element("body")
     body.append(body_el)

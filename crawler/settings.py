@@ -39,6 +39,12 @@ NO_THROTTLE = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
 }
 
+# Items (and requests) from one response go through the pipeline one at a time: newsarc's
+# pipeline is synchronous, so running them "in parallel" buys nothing, and Scrapy starts
+# CONCURRENT_ITEMS worker tasks for every response whatever it yields (100 by default:
+# about a fifth of the crawl's CPU went to starting and stopping them; bench/results.md).
+CONCURRENT_ITEMS = 1
+
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 # Waits before a retry (crawler/resilience.py): Retry-After, capped; else backoff seconds,

@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     replica.add_argument("--faults", action="store_true",
                          help="misbehave on purpose, reproducibly: errors, stalls, cut "
                               "connections, legacy encodings, broken HTML, size bombs")
+    replica.add_argument("--latency", type=_milliseconds, default=0.0, metavar="MS",
+                         help="wait this many milliseconds before every answer, like a "
+                              "server far away (for measuring politeness)")
     replica.set_defaults(handler=_cmd_replica)
 
     verify = commands.add_parser("verify", help="check an archive's WARC digests and pointers")
@@ -441,11 +444,22 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 
 # --- replica and demo -------------------------------------------------------------------
 
+def _milliseconds(value: str) -> float:
+    """A ``--latency`` value: a non-negative number of milliseconds."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"not a number of milliseconds >= 0: {value!r}")
+    return number
+
+
 def _cmd_replica(args: argparse.Namespace) -> int:
     from newsarc.replica.server import serve
 
     serve(host=args.host, port=args.port, size=args.size, generation=args.generation,
-          faults=args.faults)
+          faults=args.faults, latency=args.latency / 1000)
     return EXIT_OK
 
 

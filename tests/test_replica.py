@@ -6,6 +6,7 @@ import http.client
 import io
 import math
 import re
+import time
 import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -28,6 +29,8 @@ from newsarc.replica.content import (
     signature,
 )
 from newsarc.replica.server import Replica
+
+from .conftest import NEWSARC, run
 
 SIZE = 60
 SHARED_SAMPLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "outlet" / \
@@ -509,3 +512,22 @@ def test_generation_endpoint():
 def test_print_and_mobile_share_the_soft_404(replica):
     bad = min(replica.site.missing)
     assert fetch(f"{replica.url}/news/article_print.html?no={bad}")[2].decode() == render.SOFT_404
+
+
+def test_latency_delays_every_answer():
+    """``--latency``: each answer waits, whatever is asked (the politeness benchmark)."""
+    with Replica(size=5, latency=0.3) as slow:
+        for path in ("/robots.txt", "/news/article.html?no=1", "/no/such/page"):
+            started = time.monotonic()
+            try:
+                urlopen(slow.url + path, timeout=10).read()
+            except HTTPError:
+                pass
+            assert time.monotonic() - started >= 0.3, path
+
+
+@pytest.mark.parametrize("value", ["-5", "soon", "nan"])
+def test_latency_must_be_milliseconds(value):
+    result = run(NEWSARC, "replica", "--latency", value)
+    assert result.returncode == 2
+    assert "--latency: not a number of milliseconds >= 0" in result.stderr.decode()

@@ -104,6 +104,12 @@ class OutletSpider(scrapy.Spider):
         self.recheck_days = float(recheck_days)
         self.id_range = (int(from_id), int(to_id)) if mode == "backfill" else None
         self.gaps_probed = False
+        # Article numbers this run has asked for by following links.  Pages link to the
+        # same articles over and over (about 25 links a page); a number asked for once is
+        # not turned into a Request again, which spares each repeat Scrapy's spider
+        # middlewares and the duplicate filter's fingerprinting.  One int per article.
+        self.asked: set[int] = set()
+        self.asked_resources: set[str] = set()  # the same for page requisites (skin files)
         self.failed_before: dict[str, dict[str, Any]] = {}  # url -> failures row
         self.failures: list[dict[str, Any]] = []  # this run's, for the summary
         self.open_error: BaseException | None = None  # the archive could not be opened
@@ -258,12 +264,15 @@ class OutletSpider(scrapy.Spider):
         A backfill enumerates its range and follows no links."""
         if self.mode == "backfill":
             return
-        for href in hrefs:
+        for href in dict.fromkeys(hrefs):  # each link once; pages repeat their links
+            if "article" not in href:  # every article path has it: skip the rest cheaply
+                continue
             url = urljoin(base, href.replace("&amp;", "&"))
             if urlsplit(url).netloc != self.netloc:
                 continue
             number = article_id(url)
-            if number is not None and number not in self.known:
+            if number is not None and number not in self.known and number not in self.asked:
+                self.asked.add(number)
                 yield self._article(number)
 
     def _section_requests(self, hrefs: Iterable[str], base: str) -> Iterator[scrapy.Request]:
@@ -381,6 +390,9 @@ class OutletSpider(scrapy.Spider):
         """Images, stylesheets and scripts of an article page on the site's own host."""
         for ref in _REQUISITE_RE.findall(text):
             url = urljoin(base, ref.replace("&amp;", "&"))
+            if url in self.asked_resources:
+                continue
+            self.asked_resources.add(url)
             if urlsplit(url).netloc != self.netloc or url.startswith("javascript:"):
                 continue
             if self.mode != "full" and self.memory.has_resource(url):

@@ -346,6 +346,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, head: bool) -> None:
         replica = self.server.replica
         replica._log(self.path)
+        if replica.latency:
+            time.sleep(replica.latency)  # a server far away, or slow to render
         headers = {k.lower(): v for k, v in self.headers.items()}
         site = replica.site
         try:
@@ -393,7 +395,7 @@ class Replica:
 
     def __init__(self, site: Site | None = None, host: str = "127.0.0.1", port: int = 0,
                  generation: int = 0, size: int = 240, verbose: bool = False,
-                 faults: bool = False, stall: float = 5.0) -> None:
+                 faults: bool = False, stall: float = 5.0, latency: float = 0.0) -> None:
         self.site: Site = site if site is not None else build_site(size, generation)
         self.size = self.site.size
         self.seed = self.site.seed
@@ -404,6 +406,9 @@ class Replica:
         self.request_log: list[str] = []
         self.faults = faults
         self.stall = stall  # seconds a stalled answer waits (faults mode)
+        if latency < 0:
+            raise ValueError("latency must be >= 0")
+        self.latency = latency  # seconds added before every answer (politeness benchmark)
         self.request_counts: Counter[str] = Counter()  # per faults.target_key
         self.request_times: dict[str, list[float]] = {}  # monotonic, per target_key
         self._lock = threading.Lock()
@@ -463,17 +468,18 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, size: int = 240, generation: int = 0,
-          verbose: bool = False, faults: bool = False) -> None:
+          verbose: bool = False, faults: bool = False, latency: float = 0.0) -> None:
     """Serve the replica until Ctrl-C (for the CLI and for manual browsing)."""
     if threading.current_thread() is threading.main_thread():
         # A shell's background job starts with SIGINT ignored; Ctrl-C and kill must still work.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, _interrupt)
     replica = Replica(host=host, port=port, size=size, generation=generation, verbose=verbose,
-                      faults=faults)
+                      faults=faults, latency=latency)
     replica.start()
     site = replica.site
-    mode = ", with faults" if faults else ""
+    mode = (", with faults" if faults else "") + (
+        f", {latency * 1000:.0f} ms latency" if latency else "")
     print(f"replica of {site.name}: {len(site.articles)} articles, generation {generation}"
           f"{mode}, serving {replica.url}/ (Ctrl-C to stop)", flush=True)
     try:
@@ -486,7 +492,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, size: int = 240, generation
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m newsarc.replica.server [--port N] [--size N] [--generation G] [--faults]``."""
+    """``python -m newsarc.replica.server [--port N] [--size N] [--generation G] [--faults]
+    [--latency MS]``."""
     parser = argparse.ArgumentParser(description="Serve the mediaOn replica")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -494,8 +501,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generation", type=int, default=0)
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--faults", action="store_true", help="misbehave on purpose")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="MS",
+                        help="milliseconds to wait before every answer")
     args = parser.parse_args(argv)
-    serve(args.host, args.port, args.size, args.generation, args.verbose, args.faults)
+    serve(args.host, args.port, args.size, args.generation, args.verbose, args.faults,
+          args.latency / 1000)
     return 0
 
 
