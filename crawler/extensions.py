@@ -124,6 +124,9 @@ class CrawlReport:
             "warc_records": _prefixed(values, "newsarc/warc/"),
             "robots_forbidden": values.get("robotstxt/forbidden", 0),
             "offsite_filtered": values.get("offsite/filtered", 0),
+            # The duplicate filter keeps one fingerprint per request scheduled.
+            "requests_scheduled": values.get("scheduler/enqueued", 0),
+            "duplicates_filtered": values.get("dupefilter/filtered", 0),
         }
 
     def spider_closed(self, spider: Any, reason: str) -> None:

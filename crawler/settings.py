@@ -37,6 +37,8 @@ NO_THROTTLE = {
     "DOWNLOAD_DELAY_JITTER": 0,
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    # Flat out, the crawl is CPU-bound: pages are parsed in a second process.
+    "NEWSARC_EXTRACT_PROCESSES": 1,
 }
 
 # Items (and requests) from one response go through the pipeline one at a time: newsarc's
@@ -87,6 +89,10 @@ EXTENSIONS = {
 # newsarc settings.
 NEWSARC_OUT = None  # the archive directory (required): -s NEWSARC_OUT=DIR or -a out=DIR
 NEWSARC_PROFILE = "newmediatimes"  # outlet profile: a bundled name or a .toml path
+# Processes that parse article pages while the crawl goes on downloading
+# (crawler/extract_pool.py); 0: in the crawl's own process.  A polite crawl waits on its
+# download delay, not the CPU; --no-throttle sets 1.
+NEWSARC_EXTRACT_PROCESSES = 0
 # Stop after writing this many articles: Scrapy's own CLOSESPIDER_ITEMCOUNT (0: no limit).
 CLOSESPIDER_ITEMCOUNT = 0
 NEWSARC_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: none)

@@ -47,6 +47,7 @@ from archive.catalog import Catalog, has_catalog
 from archive.session import ArchiveSession
 from archive.timeutil import KST, fetched_at, utc_now_iso
 from crawler.extract import Skip, extract
+from crawler.extract_pool import ExtractionDied, ExtractionPool
 from crawler.profile import load_profile
 from crawler.resilience import BadPage, attempts, describe_failure, original_url
 from crawler.storage import is_storage_error, stop_for_storage, storage_stopped
@@ -69,9 +70,11 @@ _REQUISITE_RE = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEMS = "ul.art_list_all > li, .art_list_all li"
-# Skips of an article URL that say the answer was broken, not that there is no article:
-# retried like a server error, then recorded as a failure.
-_BAD_PAGE_SKIPS = ("empty page", "binary data", "truncated HTML")
+# Skips of an article URL that say the answer was broken (or the process extracting it
+# died), not that there is no article: retried like a server error, then recorded as a
+# failure.
+_BAD_PAGE_SKIPS = ("empty page", "binary data", "truncated HTML",
+                   "the extraction process died")
 _DOWNLOAD_META = ("download_latency", "redirect_urls", "redirect_times", "redirect_ttl",
                   "redirect_reasons")
 # Callbacks a failed URL may be requested again with by a later run.
@@ -123,6 +126,11 @@ class OutletSpider(scrapy.Spider):
         if not out:
             raise ValueError("the outlet spider needs an archive directory: -a out=DIR")
         spider.profile = load_profile(crawler.settings.get("NEWSARC_PROFILE"))
+        spider.extraction = None
+        processes = crawler.settings.getint("NEWSARC_EXTRACT_PROCESSES")
+        if processes > 0:
+            spider.extraction = ExtractionPool(processes, crawler.settings.get("NEWSARC_PROFILE"))
+            crawler.signals.connect(spider.extraction.close, signal=signals.spider_closed)
         # A distributed worker writes its own shard but remembers with the whole archive.
         archive = Path(crawler.settings.get("NEWSARC_ARCHIVE") or out)
         spider.distributed = bool(crawler.settings.get("NEWSARC_REDIS_KEY"))
@@ -329,7 +337,7 @@ class OutletSpider(scrapy.Spider):
         links = response.xpath("//item/link/text()").getall()
         yield from self._article_requests((link.strip() for link in links), response.url)
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         """An article URL: a record, or a counted skip; and the article links on the page."""
         self._count("pages/article")
         number = article_id(response.url) or 0
@@ -342,12 +350,13 @@ class OutletSpider(scrapy.Spider):
                                 fetched_at(warc["date"]) if warc else "")
             return
         text = response.text if isinstance(response, TextResponse) else ""
-        # Bytes and their Content-Type, as re-extraction from the WARC files sees them:
-        # extract() decodes legacy encodings (EUC-KR/CP949, declared or not) itself.
-        result = extract(response.body, response.url, content_type=_header(
-            response, b"Content-Type"), profile=self.profile)
+        try:
+            result = await self._extract(response)
+        except ExtractionDied as exc:
+            result = Skip(str(exc))
         if isinstance(result, Skip) and result.reason.startswith(_BAD_PAGE_SKIPS):
-            yield from self._bad_page(response, result.reason)
+            for retry in self._bad_page(response, result.reason):
+                yield retry
             return
         self._succeeded(response)
         if isinstance(result, Skip):
@@ -361,8 +370,20 @@ class OutletSpider(scrapy.Spider):
             self._capture(number, response, warc)
             yield result
             if self.settings.getbool("NEWSARC_PAGE_REQUISITES"):
-                yield from self._requisite_requests(text, response.url)
-        yield from self._article_requests(_HREF_RE.findall(text), response.url)
+                for request in self._requisite_requests(text, response.url):
+                    yield request
+        for request in self._article_requests(_HREF_RE.findall(text), response.url):
+            yield request
+
+    async def _extract(self, response: Response) -> dict[str, Any] | Skip:
+        """The page's record or skip, here or in the extraction pool.  Bytes and their
+        Content-Type, as re-extraction from the WARC files sees them: extract() decodes
+        legacy encodings (EUC-KR/CP949, declared or not) itself."""
+        content_type = _header(response, b"Content-Type")
+        if self.extraction is None:
+            return extract(response.body, response.url, content_type=content_type,
+                           profile=self.profile)
+        return await self.extraction.extract(response.body, response.url, content_type)
 
     def _bad_page(self, response: Response, reason: str) -> Iterator[scrapy.Request]:
         """An article URL answered 200 with no page (empty, binary, cut off): a server

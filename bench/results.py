@@ -1,0 +1,397 @@
+"""newsarc next to the tools people would use instead, in one command: ``make bench``.
+
+Writes ``bench/results.md`` with five tables, every number from this run, on loopback:
+
+1. **End to end**: a full archive of the replica (``--size``, default 1,000 articles, served
+   by a process of its own) by ``newsarc crawl --no-throttle`` (crawl, extraction, WARC,
+   CDXJ index, catalog), next to the plain script a user would write
+   (``bench/plain_script.py``: urllib + ``trafilatura.extract(with_metadata=True)``,
+   sequential, no WARC), ``wget --mirror --page-requisites --warc-file --warc-cdx``, and
+   Scrapy alone fetching the same URLs with a spider that does nothing (the framework's
+   floor).  Wall time, CPU seconds of the process (``wait4``), peak RSS.
+2. **Per page**: CPU ms per article page for newsarc's extractor and for bare
+   ``trafilatura.extract`` with and without metadata, on the same pages, in this process.
+3. **Extraction quality**: ``bench/extraction.py``'s table (F1, exact bodies, boilerplate,
+   ms/page against trafilatura default/precision/fast and readability-lxml).
+4. **Scale**: one crawl of a replica of ``--scale`` articles (default 20,000), its RSS,
+   throughput, catalog size and duplicate filter sampled as it passes 1k, 5k, 10k, 20k.
+5. **Politeness**: the default polite settings against the replica answering after 100 ms,
+   for the hourly incremental run that finds a day's new articles.
+
+Run: ``.venv/bin/python bench/results.py [--size N] [--scale N] [--out FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from common import NEWSARC, emit, start_replica
+
+HERE = Path(__file__).resolve().parent
+CHECKPOINTS = (1_000, 5_000, 10_000, 20_000)
+NEW_PER_GENERATION = 5  # newsarc.replica.content: each generation adds 5 articles
+
+
+@dataclass
+class Run:
+    """One measured process: what it did and what it cost."""
+
+    wall: float
+    cpu: float
+    rss_mib: float
+    code: int
+
+
+def tree_rss(pid: int) -> float:
+    """MiB resident in ``pid`` and its descendants (a crawl and its extraction process)."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue  # gone meanwhile
+        total += int(next((line.split()[1] for line in status.splitlines()
+                           if line.startswith("VmRSS")), "0"))
+    return total / 1024
+
+
+class PeakRss:
+    """Samples ``tree_rss`` every 0.2 s in a thread; ``peak`` is the largest seen."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self.last = pid, 0.0, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.last = tree_rss(self.pid)
+            self.peak = max(self.peak, self.last)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def measured(command: list[str], **kwargs: Any) -> Run:
+    """Run ``command`` to its end: wall time, CPU (user + system, its worker processes
+    included: ``wait4`` counts the children a process waited for), and peak RSS of the
+    process and its children together."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               **kwargs)
+    rss = PeakRss(process.pid)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    peak = max(rss.stop(), usage.ru_maxrss / 1024)
+    return Run(time.monotonic() - started, usage.ru_utime + usage.ru_stime, peak,
+               os.waitstatus_to_exitcode(status))
+
+
+def crawl_command(url: str, out: Path, *extra: str) -> list[str]:
+    return [NEWSARC, "crawl", url, "--out", str(out), "--quiet",
+            "-s", "NEWSARC_PROGRESS_INTERVAL=0", *extra]
+
+
+def lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+
+
+def last_summary(archive: Path) -> dict[str, Any]:
+    return json.loads(sorted((archive / "runs").glob("*.json"))[-1].read_text())
+
+
+def size_of(paths: list[Path]) -> int:
+    return sum(p.stat().st_size for p in paths if p.exists())
+
+
+# --- 1. end to end ----------------------------------------------------------------------
+
+def end_to_end(size: int, scratch: Path) -> tuple[str, dict[str, float]]:
+    replica, url = start_replica(size)
+    try:
+        rows, numbers = [], {}
+        for label, extra in (("", ()), ("_inline", ("-s", "NEWSARC_EXTRACT_PROCESSES=0"))):
+            out = scratch / f"newsarc{label}"
+            run = measured(crawl_command(url, out, "--no-throttle", *extra))
+            summary = last_summary(out)
+            articles = summary["articles_written"]
+            warc = size_of(list((out / "warc").glob("*.warc.gz")))
+            name = "newsarc crawl --no-throttle" + (
+                " (one extraction process)" if not label else
+                ", extracting in the crawl process (`-s NEWSARC_EXTRACT_PROCESSES=0`)")
+            rows.append((name, run, articles, summary["pages_fetched"], warc,
+                         "corpus + catalog + WARC + CDXJ"))
+            numbers[f"newsarc{label}_cpu_ms"] = 1000 * run.cpu / articles
+            numbers[f"newsarc{label}_wall"] = run.wall
+
+        plain = measured([sys.executable, str(HERE / "plain_script.py"), url,
+                          str(scratch / "plain.jsonl")])
+        done = lines(scratch / "plain.jsonl")
+        rows.append(("plain script (urllib + trafilatura)", plain, done, done + done // 20 + 1,
+                     0, "JSON lines only"))
+        numbers["plain_wall"] = plain.wall
+
+        wget_dir = scratch / "wget"
+        wget_dir.mkdir()
+        wget = measured(["wget", "--mirror", "--page-requisites", "--no-verbose",
+                         "--warc-file", str(wget_dir / "site"), "--warc-cdx",
+                         "--directory-prefix", str(wget_dir / "files"), url + "/"],
+                        cwd=wget_dir)
+        fetched = sum(1 for p in (wget_dir / "files").rglob("*") if p.is_file())
+        wget_articles = sum(1 for p in (wget_dir / "files").rglob("article.html?no=*")
+                            if p.name.removeprefix("article.html?no=").isdigit())
+        rows.append(("wget --mirror --page-requisites --warc-file --warc-cdx", wget,
+                     wget_articles, fetched, size_of([wget_dir / "site.warc.gz"]),
+                     f"WARC + CDX + a mirror (exit {wget.code})"))
+        numbers["wget_wall"] = wget.wall
+
+        index = out / "indexes" / "index.cdxj"
+        bare = measured([sys.executable, str(HERE / "scrapy_floor.py"), str(index)])
+        rows.append(("Scrapy alone: newsarc's URLs, a spider that does nothing", bare, 0,
+                     summary["pages_fetched"], 0, "nothing"))
+        numbers["scrapy_floor_ms"] = 1000 * bare.cpu / articles
+    finally:
+        replica.terminate()
+    table = [
+        f"Replica of {size} articles (its own process), throttling off where there is any:",
+        "",
+        "| tool | wall s | CPU s | CPU ms / article | peak RSS MiB | articles | requests "
+        "| WARC MiB | keeps |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name, r, count, requests, warc_bytes, keeps in rows:
+        per = f"{1000 * r.cpu / (count or articles):.1f}"
+        table.append(f"| {name} | {r.wall:.1f} | {r.cpu:.1f} | {per} | {r.rss_mib:.0f} "
+                     f"| {count or '-'} | {requests} | {warc_bytes / 2**20:.1f} | {keeps} |")
+    table += [
+        "",
+        "CPU ms / article divides the process's CPU by the articles it archived (Scrapy "
+        "alone: by newsarc's). The plain script's requests are its articles and list pages.",
+    ]
+    return "\n".join(table), numbers
+
+
+# --- 2. per page ------------------------------------------------------------------------
+
+def per_page(size: int) -> tuple[str, dict[str, float]]:
+    """CPU per page in this process, on a sample of the replica's desktop article pages
+    (every fourth, at most 250), each tool on fresh pages after one warm-up call."""
+    import trafilatura
+
+    from crawler.extract import extract
+    from newsarc.replica import render
+    from newsarc.replica.content import build_site
+
+    site = build_site(size)
+    articles = sorted(site.articles.values(), key=lambda a: a.id)[::4][:250]
+    pages = [(render.article_page(site, a).encode(), f"http://127.0.0.1/news/article.html?no={a.id}")
+             for a in articles]
+    tools = {
+        "newsarc `extract()` (record: metadata + body)":
+            lambda p, u: extract(p, u, content_type="text/html; charset=utf-8"),
+        "`trafilatura.extract(with_metadata=True)`":
+            lambda p, u: trafilatura.extract(p, url=u, with_metadata=True),
+        "`trafilatura.extract()`": lambda p, u: trafilatura.extract(p, url=u),
+        "`trafilatura.extract(fast=True)`": lambda p, u: trafilatura.extract(p, url=u, fast=True),
+    }
+    numbers, rows = {}, ["| extractor | CPU ms / page |", "| --- | ---: |"]
+    for name, tool in tools.items():
+        tool(*pages[0])
+        started = time.process_time()
+        for page, url in pages[1:]:
+            tool(page, url)
+        ms = 1000 * (time.process_time() - started) / (len(pages) - 1)
+        numbers[name] = ms
+        rows.append(f"| {name} | {ms:.1f} |")
+    head = f"{len(pages) - 1} desktop article pages of the replica, one process, bytes in:"
+    return head + "\n\n" + "\n".join(rows), numbers
+
+
+# --- 4. scale ---------------------------------------------------------------------------
+
+def sample(pid: int, out: Path, stop: threading.Event, seen: list[dict[str, float]],
+           started: float) -> None:
+    """Every half second: articles written (corpus lines), RSS, catalog bytes."""
+    corpus, count, offset = out / "articles.jsonl", 0, 0
+    while not stop.wait(0.5):
+        try:
+            with corpus.open("rb") as handle:
+                handle.seek(offset)
+                chunk = handle.read()
+        except OSError:
+            continue
+        count, offset = count + chunk.count(b"\n"), offset + len(chunk)
+        catalog = size_of([out / "catalog.sqlite", out / "catalog.sqlite-wal"])
+        seen.append({"t": time.monotonic() - started, "articles": count,
+                     "rss": tree_rss(pid), "catalog": catalog})
+
+
+def scale(size: int, scratch: Path) -> tuple[str, dict[str, float]]:
+    replica, url = start_replica(size)
+    out = scratch / "scale"
+    seen: list[dict[str, float]] = []
+    stop = threading.Event()
+    try:
+        started = time.monotonic()
+        process = subprocess.Popen(crawl_command(url, out, "--no-throttle"),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        watcher = threading.Thread(target=sample, args=(process.pid, out, stop, seen, started))
+        watcher.start()
+        _pid, status, usage = os.wait4(process.pid, 0)
+        wall = time.monotonic() - started
+        stop.set()
+        watcher.join()
+    finally:
+        replica.terminate()
+    summary = last_summary(out)
+    articles = summary["articles_written"]
+    peak = max(s["rss"] for s in seen)
+    rows = ["| articles written | at s | articles / s since previous row | RSS MiB "
+            "| catalog KiB / article |", "| ---: | ---: | ---: | ---: | ---: |"]
+    previous = {"t": 0.0, "articles": 0}
+    for mark in [c for c in CHECKPOINTS if c < articles] + [articles]:
+        point = next((s for s in seen if s["articles"] >= mark), seen[-1])
+        rate = (point["articles"] - previous["articles"]) / max(point["t"] - previous["t"], 1e-9)
+        rows.append(f"| {point['articles']} | {point['t']:.0f} | {rate:.0f} | "
+                    f"{point['rss']:.0f} | {point['catalog'] / 1024 / point['articles']:.1f} |")
+        previous = point
+    scheduled = summary.get("requests_scheduled", 0)
+    text = "\n".join([
+        f"Replica of {size} articles; one `newsarc crawl --no-throttle`, sampled every 0.5 s:",
+        "",
+        *rows,
+        "",
+        f"Whole run: {articles} articles in {wall:.0f} s ({articles / wall:.0f} articles/s), "
+        f"CPU {1000 * (usage.ru_utime + usage.ru_stime) / articles:.1f} ms/article, "
+        f"peak RSS {peak:.0f} MiB, crawl and extraction processes together "
+        f"(exit {os.waitstatus_to_exitcode(status)}).",
+        f"Duplicate filter: {scheduled} requests scheduled, each one fingerprint "
+        f"({scheduled / articles:.2f} per article: the article, its photo, list pages, gap "
+        f"probes), {summary.get('duplicates_filtered', 0)} duplicates dropped; catalog "
+        f"{size_of([out / 'catalog.sqlite']) / 2**20:.0f} MiB.",
+    ])
+    return text, {"scale_rss": peak}
+
+
+# --- 5. politeness ----------------------------------------------------------------------
+
+def politeness(scratch: Path, latency_ms: float = 100, generations: int = 6) -> str:
+    """A full archive of a 240-article replica, then the replica moves on ``generations``
+    (5 new articles and 3 edits each: 30 new articles) and answers every request after
+    ``latency_ms``; the incremental run that follows uses the default polite settings."""
+    from newsarc.replica.server import Replica
+
+    out = scratch / "polite"
+    with Replica(size=240) as replica:
+        first = measured(crawl_command(replica.url, out, "--no-throttle"))
+        assert first.code == 0, "the first, full crawl failed"
+        replica.set_generation(generations)
+        replica.latency = latency_ms / 1000
+        run = measured(crawl_command(replica.url, out))
+    s = last_summary(out)
+    return "\n".join([
+        f"Replica of 240 articles answering after {latency_ms:.0f} ms, "
+        f"{generations * NEW_PER_GENERATION} new articles since the last run; "
+        "`newsarc crawl` with its defaults (robots.txt, 2 requests at a time, 1 s delay "
+        "with jitter, AutoThrottle):",
+        "",
+        "| wall s | requests | new articles | changed | rechecked | gaps probed | CPU s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| {run.wall:.0f} | {s['pages_fetched']} | {s['articles_new']} | "
+        f"{s['articles_changed']} | {s['rechecked']} | {s['gaps_probed']} | {run.cpu:.1f} |",
+    ])
+
+
+# --- the report ---------------------------------------------------------------------------
+
+def verdicts(e2e: dict[str, float], pages: dict[str, float], scale_rss: float) -> str:
+    meta = pages["`trafilatura.extract(with_metadata=True)`"]
+    wall = e2e["newsarc_wall"] / e2e["plain_wall"]
+    checks = [
+        (f"CPU per archived article{how} / trafilatura.extract(with_metadata=True) per page",
+         f"{e2e[key]:.1f} / {meta:.1f} ms = {e2e[key] / meta:.2f}", "<= 0.5",
+         e2e[key] / meta <= 0.5)
+        for how, key in ((", extracting in the crawl process", "newsarc_inline_cpu_ms"),
+                         (", one extraction process", "newsarc_cpu_ms"))
+    ]
+    checks += [
+        ("extraction alone / trafilatura.extract(with_metadata=True)",
+         f"{pages['newsarc `extract()` (record: metadata + body)'] / meta:.2f}", "<= 0.5",
+         pages["newsarc `extract()` (record: metadata + body)"] / meta <= 0.5),
+        ("CPU of Scrapy alone per article / trafilatura.extract(with_metadata=True)",
+         f"{e2e['scrapy_floor_ms'] / meta:.2f}", "the floor", None),
+        ("wall time / plain script's", f"{wall:.2f}", "<= 0.5", wall <= 0.5),
+        ("wall time / wget's", f"{e2e['newsarc_wall'] / e2e['wget_wall']:.2f}", "reported",
+         None),
+        ("peak RSS at the scale run", f"{scale_rss:.0f} MiB", "< 300 MB",
+         scale_rss * 2**20 < 300e6),
+    ]
+    rows = ["| target | measured | bar | met |", "| --- | ---: | --- | --- |"]
+    for name, value, bar, met in checks:
+        verdict = "-" if met is None else ("yes" if met else "**no**")
+        rows.append(f"| {name} | {value} | {bar} | {verdict} |")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1000, help="replica articles, end to end")
+    parser.add_argument("--scale", type=int, default=20_000, help="replica articles, scale run")
+    parser.add_argument("--out", type=Path, help="also write the report to this file")
+    args = parser.parse_args()
+    if not shutil.which("wget"):
+        sys.exit("bench/results.py needs wget (apt-get install wget)")
+    sys.path.insert(0, str(HERE))
+    from extraction import table as extraction_table
+
+    from newsarc.replica.content import build_site
+
+    began = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="newsarc-bench-") as name:
+        scratch = Path(name)
+        e2e_table, e2e = end_to_end(args.size, scratch)
+        pages_table, pages = per_page(args.size)
+        quality = extraction_table(build_site(240))
+        scale_table, scaled = scale(args.scale, scratch)
+        polite_table = politeness(scratch)
+    history = (HERE / "profiling.md").read_text(encoding="utf-8").strip()
+    report = "\n".join([
+        "# newsarc benchmarks",
+        "",
+        f"Measured {datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %z')} on "
+        f"{os.cpu_count()} cores with `make bench` (`.venv/bin/python bench/results.py`), "
+        f"in {time.monotonic() - began:.0f} s. Everything runs on loopback against the replica.",
+        "",
+        "## Targets", "", verdicts(e2e, pages, scaled["scale_rss"]), "",
+        "## End to end", "", e2e_table, "",
+        "## Extraction cost per page", "", pages_table, "",
+        "## Extraction quality", "",
+        "Every article page of a 240-article replica (desktop in three template generations, "
+        "and mobile):", "", quality, "",
+        "## Scale", "", scale_table, "",
+        "## Politeness", "", polite_table, "",
+        history,
+    ])
+    return emit(report, args.out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Extraction in worker processes (crawler/extract_pool.py): same records, survives deaths."""
+
+import asyncio
+import multiprocessing
+import os
+import signal
+
+import pytest
+
+from archive.corpus import read_records
+from crawler.extract import extract
+from crawler.extract_pool import ExtractionDied, ExtractionPool
+from newsarc.replica import render
+from newsarc.replica.content import build_site
+
+from .conftest import NEWSARC, run
+
+SITE = build_site(12)
+PAGES = [(render.article_page(SITE, a).encode(), f"http://127.0.0.1/news/article.html?no={a.id}")
+         for a in sorted(SITE.articles.values(), key=lambda a: a.id)[:6]]
+CONTENT_TYPE = "text/html; charset=utf-8"
+
+
+@pytest.fixture
+def pool():
+    extraction = ExtractionPool(1, "newmediatimes")
+    yield extraction
+    extraction.close()
+
+
+def in_pool(pool, page, url):
+    return asyncio.run(pool.extract(page, url, CONTENT_TYPE))
+
+
+def test_pool_gives_the_records_of_inline_extraction(pool):
+    for page, url in PAGES:
+        assert in_pool(pool, page, url) == extract(page, url, content_type=CONTENT_TYPE)
+    assert in_pool(pool, b"", PAGES[0][1]) == extract(b"", PAGES[0][1])  # a Skip, too
+
+
+def test_a_dead_worker_fails_its_page_and_the_next_page_gets_a_new_pool(pool):
+    page, url = PAGES[0]
+    assert in_pool(pool, page, url)["body"]
+    [worker] = multiprocessing.active_children()
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.join(timeout=10)
+    with pytest.raises(ExtractionDied):
+        in_pool(pool, page, url)
+    assert in_pool(pool, page, url) == extract(page, url, content_type=CONTENT_TYPE)
+
+
+def test_pool_needs_a_process():
+    with pytest.raises(ValueError, match="at least one process"):
+        ExtractionPool(0, "newmediatimes")
+
+
+def test_crawl_extracting_in_its_own_process_writes_the_same_corpus(replica, tmp_path):
+    """``--no-throttle`` extracts in a worker process; 0 processes extracts inline: the
+    records are the same but for when they were fetched and where the WARC record is."""
+    corpora = []
+    for processes in ("0", "1"):
+        out = tmp_path / processes
+        result = run(NEWSARC, "crawl", replica.url, "--out", str(out), "--no-throttle",
+                     "-s", f"NEWSARC_EXTRACT_PROCESSES={processes}")
+        assert result.returncode == 0, result.stderr.decode()[-3000:]
+        records = sorted(read_records(out / "articles.jsonl"), key=lambda r: r["id"])
+        corpora.append([{k: v for k, v in r.items() if k not in ("fetched_at", "warc")}
+                        for r in records])
+    assert corpora[0] == corpora[1]
+    assert len(corpora[0]) == len(replica.site.articles)
