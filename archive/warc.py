@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -56,6 +56,14 @@ class Exchange:
     protocol: str = "HTTP/1.1"
     request_body: bytes = b""
     ip_address: str | None = None
+
+
+class RecordIndex(Protocol):
+    """What a writer tells an index as it writes (``archive.index.WriteTimeIndex``)."""
+
+    def add(self, filename: str, record: Any, offset: int, length: int) -> None: ...
+
+    def finish(self, filename: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -117,9 +125,12 @@ class WarcWriter:
 
     def __init__(
         self, directory: Path, info: dict[str, str], *, prefix: str = "newsarc",
-        max_size: int = DEFAULT_MAX_SIZE,
+        max_size: int = DEFAULT_MAX_SIZE, index: RecordIndex | None = None,
     ) -> None:
         self.directory = directory
+        # Told of each record once it is in the file, and of each file once it is closed.
+        self.index = index
+        self._written: list[tuple[Any, WarcLocation]] = []  # records of the exchange
         self.info = info
         self.prefix = prefix
         self.max_size = max_size
@@ -151,6 +162,7 @@ class WarcWriter:
         data = self._buffer.getvalue()
         self._buffer.seek(0)
         self._buffer.truncate()
+        written, self._written = self._written, []
         try:
             _write_all(self._handle, data)
         except OSError as exc:
@@ -159,6 +171,9 @@ class WarcWriter:
             path = self.directory / (self._name + OPEN_SUFFIX)
             raise OSError(exc.errno, exc.strerror, str(path)) from exc
         self._end = self._handle.tell()
+        if self.index is not None:
+            for record, location in written:
+                self.index.add(self._name, record, location.offset, location.length)
 
     def write_revisit(self, exchange: Exchange, refers_to: dict[str, Any]) -> WarcLocation:
         """Write an unchanged re-fetch as a ``revisit`` record and its request.
@@ -206,11 +221,14 @@ class WarcWriter:
             return
         open_path.rename(self.directory / self._name)
         self.closed_files.append(self._name)
+        if self.index is not None:
+            self.index.finish(self._name)
 
     def _current(self) -> WARCWriter:
         """The record writer, with a file open for it (a new file starts with warcinfo)."""
         self._buffer.seek(0)
         self._buffer.truncate()  # whatever a failed exchange left assembled
+        self._written = []
         if self._handle is None:
             self._name = new_warc_name(self.prefix)
             self._handle = (self.directory / (self._name + OPEN_SUFFIX)).open("xb", buffering=0)
@@ -227,13 +245,15 @@ class WarcWriter:
         offset = self._buffer.tell()
         self._writer.write_record(record)
         headers = record.rec_headers
-        return WarcLocation(
+        location = WarcLocation(
             filename=self._name,
             offset=self._end + offset,
             length=self._buffer.tell() - offset,
             record_id=headers.get_header("WARC-Record-ID"),
             date=headers.get_header("WARC-Date"),
         )
+        self._written.append((record, location))
+        return location
 
     @staticmethod
     def _response_record(writer: WARCWriter, exchange: Exchange) -> Any:

@@ -11,7 +11,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
-from archive.index import update_index
+from archive.index import WriteTimeIndex, update_index
 from archive.warc import (
     DEFAULT_MAX_SIZE,
     Exchange,
@@ -64,6 +64,7 @@ class WarcMiddleware:
             directory, self._warcinfo(settings),
             prefix=settings.get("NEWSARC_WARC_PREFIX") or "newsarc",
             max_size=settings.getint("NEWSARC_WARC_MAX_SIZE") or DEFAULT_MAX_SIZE,
+            index=WriteTimeIndex(self.archive),
         )
 
     @classmethod
