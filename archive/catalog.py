@@ -137,10 +137,14 @@ class Catalog:
             "ON a.id = v.id AND a.latest_version = v.version")
         return {r[0]: (r[1], r[2]) for r in rows}
 
-    def add_version(self, record: dict[str, Any], run_id: int | None) -> None:
-        """Store a new version of an article (the record just appended to the corpus)."""
+    def add_version(self, record: dict[str, Any], run_id: int | None,
+                    corpus_bytes: int | None = None) -> None:
+        """Store a new version of an article (the record just appended to the corpus),
+        and how far the catalog has read the corpus, in one transaction."""
         with self._transaction():
             self._add_version(record, run_id)
+            if corpus_bytes is not None:
+                self.set_meta("corpus_bytes", str(corpus_bytes))
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -37,8 +37,7 @@ class ArchiveSession:
             return "unchanged"
         record["version"] = version
         self.corpus.write(record)
-        self.catalog.add_version(record, self.run_id)
-        self.catalog.set_meta("corpus_bytes", str(self.corpus.tell()))
+        self.catalog.add_version(record, self.run_id, corpus_bytes=self.corpus.tell())
         return "new" if version == 1 else "changed"
 
     def close(self) -> None:

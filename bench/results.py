@@ -194,7 +194,8 @@ def end_to_end(size: int, scratch: Path) -> tuple[str, dict[str, float]]:
 
 def per_page(size: int) -> tuple[str, dict[str, float]]:
     """CPU per page in this process, on a sample of the replica's desktop article pages
-    (every fourth, at most 250), each tool on fresh pages after one warm-up call."""
+    (every second, at most 500: all three template generations), each tool after one
+    warm-up call."""
     import trafilatura
 
     from crawler.extract import extract
@@ -202,7 +203,7 @@ def per_page(size: int) -> tuple[str, dict[str, float]]:
     from newsarc.replica.content import build_site
 
     site = build_site(size)
-    articles = sorted(site.articles.values(), key=lambda a: a.id)[::4][:250]
+    articles = sorted(site.articles.values(), key=lambda a: a.id)[::2][:500]
     pages = [(render.article_page(site, a).encode(), f"http://127.0.0.1/news/article.html?no={a.id}")
              for a in articles]
     tools = {

@@ -51,9 +51,13 @@ class ExtractionPool:
         self._executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
+        """A pool whose workers start now, while the crawl starts: they are spawned on the
+        first task, and importing lxml and trafilatura takes them about a second."""
+        executor = ProcessPoolExecutor(
             self.processes, mp_context=multiprocessing.get_context("spawn"),
             initializer=_warm, initargs=(self.profile,))
+        executor.submit(_warm, self.profile)
+        return executor
 
     async def extract(self, body: bytes, url: str,
                       content_type: str | None) -> dict[str, Any] | Skip:

@@ -305,10 +305,11 @@ def test_writers_take_back_what_a_full_disk_cut_off(tmp_path):
     [path] = warc_files(tmp_path)  # closed: renamed from .open
     assert gzip_complete_end(path) == complete_prefix(path) == path.stat().st_size
     locations = json.loads(written)
-    assert locations and path.stat().st_size < 150_000
+    # An exchange may end exactly at the limit (sizes vary by a few bytes per run).
+    assert locations and path.stat().st_size <= 150_000
     for location in locations:
         record, _ = read_record_at(tmp_path, location)
         assert record.rec_type == "response"
     data = (tmp_path / "articles.jsonl").read_bytes()
-    assert data.endswith(b"\n") and len(data) < 150_000
+    assert data.endswith(b"\n") and len(data) <= 150_000
     assert len(list(read_records(tmp_path / "articles.jsonl"))) == data.count(b"\n")
