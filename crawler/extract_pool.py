@@ -10,13 +10,17 @@ download delay, not on the CPU, and extracts in its own process (the default, 0)
 Workers are spawned, not forked: the crawl process runs a reactor, threads and an open
 SQLite connection, none of which survives a fork safely.  A worker that dies (killed, out
 of memory) breaks the pool: the page it had is reported as :class:`ExtractionDied` (the
-spider retries it, then records a failure), and the next page gets a fresh pool.
+spider retries it, then records a failure), and the next page gets a fresh pool.  A crawl
+that is killed takes its workers with it (they watch for their parent).
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -29,8 +33,23 @@ class ExtractionDied(Exception):
     """The worker process extracting a page died before answering."""
 
 
+def _start_worker(profile: str, parent: int) -> None:
+    """A worker's start: leave with the crawl, and load the profile (and, through it,
+    trafilatura and lxml) once."""
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    load_profile(profile)
+
+
+def _exit_with(parent: int) -> None:
+    """A crawl killed outright (SIGKILL, out of memory) cannot stop its workers, and a
+    pool's worker holds its own task queue open, so it would wait forever: it checks for
+    its parent instead."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
 def _warm(profile: str) -> None:
-    """Load the profile (and, through it, trafilatura and lxml) once per worker."""
     load_profile(profile)
 
 
@@ -55,7 +74,7 @@ class ExtractionPool:
         first task, and importing lxml and trafilatura takes them about a second."""
         executor = ProcessPoolExecutor(
             self.processes, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_warm, initargs=(self.profile,))
+            initializer=_start_worker, initargs=(self.profile, os.getpid()))
         executor.submit(_warm, self.profile)
         return executor
 

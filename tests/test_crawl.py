@@ -57,7 +57,12 @@ def test_full_crawl_writes_every_live_article_once_and_nothing_else(replica, tmp
     assert replica.request_log[0] == "/robots.txt"
     assert not [p for p in replica.request_log if p.startswith(("/member/", "/news/search"))]
     run_files = list((tmp_path / "runs").glob("*.json"))
-    assert json.loads(run_files[0].read_text())["articles_written"] == len(ids)
+    saved = json.loads(run_files[0].read_text())
+    assert saved["articles_written"] == len(ids)
+    # Each request is scheduled once (robots.txt is fetched without the scheduler): links
+    # seen again and again on pages do not become requests at all.
+    assert saved["requests_scheduled"] == saved["pages_fetched"] - 1
+    assert saved["duplicates_filtered"] < len(ids) // 4
 
 
 def test_full_recrawl_appends_nothing_when_nothing_changed(replica, tmp_path):

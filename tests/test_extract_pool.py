@@ -4,6 +4,9 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +15,7 @@ from crawler.extract import extract
 from crawler.extract_pool import ExtractionDied, ExtractionPool
 from newsarc.replica import render
 from newsarc.replica.content import build_site
+from newsarc.replica.server import Replica
 
 from .conftest import NEWSARC, run
 
@@ -68,3 +72,37 @@ def test_crawl_extracting_in_its_own_process_writes_the_same_corpus(replica, tmp
                         for r in records])
     assert corpora[0] == corpora[1]
     assert len(corpora[0]) == len(replica.site.articles)
+
+
+def children(pid):
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def alive(pid):
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has exited, whoever reaps it
+
+
+def test_a_killed_crawl_takes_its_extraction_process_with_it(tmp_path):
+    with Replica(size=30, latency=0.5) as slow:  # a crawl that lasts
+        crawl = subprocess.Popen([NEWSARC, "crawl", slow.url, "--out", str(tmp_path),
+                                  "--no-throttle"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        workers = []
+        while not workers and time.monotonic() < deadline:
+            workers = [p for p in children(crawl.pid)
+                       if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+            time.sleep(0.1)
+        assert workers, "the crawl started an extraction process"
+        crawl.kill()
+        crawl.wait()
+        while any(alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(alive(p) for p in workers)
