@@ -146,16 +146,17 @@ class WarcWriter:
         """Write a request/response pair; return the response record's location."""
         writer = self._current()
         response = self._response_record(writer, exchange)
-        request = self._request_record(writer, exchange, response)
+        return self._write_pair(response, self._request_record(writer, exchange, response))
+
+    def _write_pair(self, response: Any, request: Any) -> WarcLocation:
+        """Write a response (or revisit) record and its request as one exchange; rotate
+        the file once it is full.  Returns the response record's location."""
         location = self._write(response)
         self._write(request)
-        self._finish_exchange()
-        return location
-
-    def _finish_exchange(self) -> None:
         self._commit()
         if self._end >= self.max_size:
             self.close()
+        return location
 
     def _commit(self) -> None:
         """Write the assembled exchange; on failure cut the file back and re-raise."""
@@ -196,11 +197,7 @@ class WarcWriter:
             warc_headers_dict=warc_headers)
         if not_modified:
             revisit.rec_headers.replace_header("WARC-Profile", SERVER_NOT_MODIFIED)
-        request = self._request_record(writer, exchange, revisit)
-        location = self._write(revisit)
-        self._write(request)
-        self._finish_exchange()
-        return location
+        return self._write_pair(revisit, self._request_record(writer, exchange, revisit))
 
     def close(self) -> None:
         """Finish the current file: fsync, then drop the ``.open`` suffix.

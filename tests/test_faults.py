@@ -165,6 +165,15 @@ def assert_stopped_cleanly(result, out):
     return line
 
 
+def assert_next_run_completes(replica, out):
+    """The run after a failed one gets every article exactly once, and the archive verifies."""
+    again = run(NEWSARC, "crawl", replica.url, "--out", str(out), "--no-throttle")
+    assert again.returncode == 0, again.stderr.decode()[-3000:]
+    counts = Counter(r["id"] for r in read_records(out / "articles.jsonl"))
+    assert set(counts) == set(replica.site.articles) and max(counts.values()) == 1
+    assert run(NEWSARC, "verify", str(out)).returncode == 0
+
+
 @pytest.mark.parametrize("limit", [100_000, 400_000])
 def test_a_full_disk_stops_the_crawl_cleanly_and_the_next_run_completes(replica, tmp_path,
                                                                        limit):
@@ -176,11 +185,7 @@ def test_a_full_disk_stops_the_crawl_cleanly_and_the_next_run_completes(replica,
         assert not list((tmp_path / "warc").glob("*.open")), "the WARC file was closed"
         verdict = run(NEWSARC, "verify", str(tmp_path))
         assert verdict.returncode == 0, verdict.stdout.decode()[-3000:]
-    again = run(NEWSARC, "crawl", replica.url, "--out", str(tmp_path), "--no-throttle")
-    assert again.returncode == 0, again.stderr.decode()[-3000:]
-    counts = Counter(r["id"] for r in read_records(tmp_path / "articles.jsonl"))
-    assert set(counts) == set(replica.site.articles) and max(counts.values()) == 1
-    assert run(NEWSARC, "verify", str(tmp_path)).returncode == 0
+    assert_next_run_completes(replica, tmp_path)
 
 
 @pytest.mark.parametrize("make_unwritable", [
@@ -258,11 +263,7 @@ def test_a_disk_filling_mid_write_leaves_nothing_half_written(replica, tmp_path,
     assert data.endswith(b"\n") or not data, "no half line in the corpus"
     verdict = run(NEWSARC, "verify", str(tmp_path))
     assert verdict.returncode == 0, verdict.stdout.decode()[-3000:]
-    again = run(NEWSARC, "crawl", replica.url, "--out", str(tmp_path), "--no-throttle")
-    assert again.returncode == 0, again.stderr.decode()[-3000:]
-    counts = Counter(r["id"] for r in read_records(tmp_path / "articles.jsonl"))
-    assert set(counts) == set(replica.site.articles) and max(counts.values()) == 1
-    assert run(NEWSARC, "verify", str(tmp_path)).returncode == 0
+    assert_next_run_completes(replica, tmp_path)
 
 
 WRITE_UNTIL_FULL = """
