@@ -70,9 +70,11 @@ def serve(archive: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
 
 def _describe(archive: Path) -> tuple[str | None, int]:
     """The outlet's name and article count; on the way, the catalog is caught up with the
-    corpus (``open_catalog``), so Datasette shows every record."""
+    corpus (``open_catalog``) and its full-text index with the texts, so Datasette shows
+    and searches every record."""
     catalog = open_catalog(archive)
     try:
+        catalog.update_text_index()
         row = catalog.db.execute(
             "SELECT (SELECT json_extract(record, '$.site') FROM latest "
             "WHERE json_extract(record, '$.site') IS NOT NULL LIMIT 1), "

@@ -7,6 +7,11 @@ statistics, and the URLs that failed for good in a run (``failures``), which the
 fetches again.  SQLite in WAL mode: one crawl writes (the archive lock sees to that) while
 ``newsarc runs`` and other readers read.
 
+The full-text index (``texts_fts``) is not written by the crawl: indexing a Korean body
+in trigrams costs about as much CPU as extracting it.  ``update_text_index`` adds the
+texts stored since the last time, in one statement, when a text search or Datasette first
+needs them (``meta.fts_rowid`` remembers how far it got; ``texts`` is only ever appended to).
+
 ``articles.jsonl`` stays the corpus; the catalog is derived from it and from the crawl.
 ``reconcile`` brings the catalog up to a corpus that went further than it (a crawl killed
 between the two writes) by reading only the corpus bytes the catalog has not seen.
@@ -54,9 +59,6 @@ CREATE TABLE IF NOT EXISTS texts (
 CREATE INDEX IF NOT EXISTS texts_by_published ON texts (published);
 CREATE VIRTUAL TABLE IF NOT EXISTS texts_fts USING fts5(
     title, body, content='texts', content_rowid='rowid', tokenize='trigram');
-CREATE TRIGGER IF NOT EXISTS texts_ai AFTER INSERT ON texts BEGIN
-    INSERT INTO texts_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
-END;
 CREATE TABLE IF NOT EXISTS authors (
     id INTEGER NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, email TEXT);
 CREATE INDEX IF NOT EXISTS authors_by_name ON authors (name);
@@ -88,9 +90,46 @@ class Catalog:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._index_texts_later()
 
     def close(self) -> None:
         self.db.close()
+
+    # --- full-text index --------------------------------------------------------------
+
+    def _index_texts_later(self) -> None:
+        """A catalog of an older newsarc indexed each text as it was stored (a trigger):
+        everything it holds is indexed; from now on, texts are indexed when needed."""
+        trigger = self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' "
+                                  "AND name = 'texts_ai'").fetchone()
+        if trigger is None:
+            return
+        with self._transaction():
+            self.db.execute("DROP TRIGGER texts_ai")
+            last = self.db.execute("SELECT MAX(rowid) FROM texts").fetchone()[0]
+            self.set_meta("fts_rowid", str(last or 0))
+
+    def texts_unindexed(self) -> int:
+        """How many stored texts the full-text index does not have yet."""
+        return self.db.execute("SELECT COUNT(*) FROM texts WHERE rowid > ?",
+                               (int(self.get_meta("fts_rowid") or 0),)).fetchone()[0]
+
+    def update_text_index(self) -> int:
+        """Add the texts stored since the last update to the full-text index, in one
+        transaction; return how many."""
+        with self._transaction():
+            done = int(self.get_meta("fts_rowid") or 0)
+            last = self.db.execute("SELECT MAX(rowid) FROM texts").fetchone()[0] or 0
+            if last <= done:
+                return 0
+            added = self.db.execute("SELECT COUNT(*) FROM texts WHERE rowid > ?",
+                                    (done,)).fetchone()[0]
+            self.db.execute(
+                "INSERT INTO texts_fts (rowid, title, body) "
+                "SELECT rowid, title, body FROM texts WHERE rowid > ? AND rowid <= ?",
+                (done, last))
+            self.set_meta("fts_rowid", str(last))
+            return added
 
     # --- runs -------------------------------------------------------------------------
 
@@ -138,11 +177,12 @@ class Catalog:
         return {r[0]: (r[1], r[2]) for r in rows}
 
     def add_version(self, record: dict[str, Any], run_id: int | None,
-                    corpus_bytes: int | None = None) -> None:
-        """Store a new version of an article (the record just appended to the corpus),
-        and how far the catalog has read the corpus, in one transaction."""
+                    corpus_bytes: int | None = None, as_json: str | None = None) -> None:
+        """Store a new version of an article (the record just appended to the corpus,
+        ``as_json`` its corpus line if the caller has it), and how far the catalog has read
+        the corpus, in one transaction."""
         with self._transaction():
-            self._add_version(record, run_id)
+            self._add_version(record, run_id, as_json)
             if corpus_bytes is not None:
                 self.set_meta("corpus_bytes", str(corpus_bytes))
 
@@ -160,7 +200,8 @@ class Catalog:
             raise
         self.db.execute("COMMIT")
 
-    def _add_version(self, record: dict[str, Any], run_id: int | None) -> None:
+    def _add_version(self, record: dict[str, Any], run_id: int | None,
+                     as_json: str | None = None) -> None:
         warc = record.get("warc") or {}
         seen = record.get("fetched_at") or utc_now_iso()
         self.db.execute(
@@ -176,9 +217,9 @@ class Catalog:
             (record["id"], record["url"], record["version"], record.get("published"), seen,
              seen))
         self.db.execute("DELETE FROM missing WHERE id = ?", (record["id"],))
-        self._add_text(record)
+        self._add_text(record, as_json)
 
-    def _add_text(self, record: dict[str, Any]) -> None:
+    def _add_text(self, record: dict[str, Any], as_json: str | None = None) -> None:
         """The record's text and facets, for search, export, statistics and Datasette."""
         published = record.get("published") or ""
         authors = record.get("authors") or []
@@ -190,7 +231,7 @@ class Catalog:
              record.get("subtitle"), record.get("section"), record.get("published"),
              record.get("modified"), published[:7] or None,
              json.dumps([a["name"] for a in authors], ensure_ascii=False), record["body"],
-             len(record["body"]), json.dumps(record, ensure_ascii=False)))
+             len(record["body"]), as_json or json.dumps(record, ensure_ascii=False)))
         if cursor.rowcount:
             self.db.executemany(
                 "INSERT INTO authors VALUES (?, ?, ?, ?)",

@@ -4,7 +4,8 @@ The read-side commands (export, search, stats, show, browse) all start here.  Th
 holds every record's text and facets (table ``texts``, full-text index ``texts_fts`` with
 SQLite's trigram tokenizer, view ``latest``); ``open_catalog`` first brings it up to the
 corpus, so a corpus from any newsarc version, or one a crawl is still appending to, reads
-the same.
+the same.  A text query first adds the texts stored since the last one to the full-text
+index (the crawl leaves that to the first reader who needs it).
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ def where(catalog: Catalog, filters: Filters) -> tuple[str, list[Any]]:
                        "AND au.version = t.version AND au.name = ?)")
         params.append(filters.author)
     if filters.query:
+        catalog.update_text_index()  # texts stored since the last text search
         sql, extra = text_condition(filters.query)
         clauses.append(sql)
         params += extra

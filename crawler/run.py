@@ -7,6 +7,7 @@ functions; ``scrapy crawl outlet`` starts the same spider with the same settings
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 import tomllib
 from dataclasses import dataclass
@@ -154,6 +155,7 @@ def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None
     shared.setmodule("crawler.settings", priority="project")
     shared.set("LOG_LEVEL", jobs[0][0].get("LOG_LEVEL"), priority="project")
     process = CrawlerProcess(shared)
+    _log_only_what_is_kept()
     crawlers = []
     for number, (settings, site) in enumerate(jobs):
         # As CrawlerProcess.create_crawler does: the first crawler sets the reactor up.
@@ -166,6 +168,16 @@ def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None
     gc.freeze()
     process.start()
     return [c.stats for c in crawlers]
+
+
+def _log_only_what_is_kept() -> None:
+    """Scrapy leaves the root logger at NOTSET and filters in its handler, so every
+    "Crawled (200)" and trafilatura debug line is built as a record and then dropped (two
+    or three per page).  The root logger's level becomes the lowest level a handler
+    keeps: nothing a handler (Scrapy's, or a test's) would show is lost."""
+    levels = [handler.level for handler in logging.root.handlers]
+    if levels and logging.root.level == logging.NOTSET:
+        logging.root.setLevel(min(levels) or logging.NOTSET)
 
 
 def safe_name(name: str) -> str:

@@ -323,6 +323,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     filters = _filters(args)
     catalog = open_catalog(args.archive)
     try:
+        if filters.query:
+            _index_texts(catalog)
         result = export(catalog, args.format, args.out, filters, excel=args.excel)
     finally:
         catalog.close()
@@ -338,6 +340,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         raise ValueError("--limit must be at least 1")
     catalog = open_catalog(args.archive)
     try:
+        _index_texts(catalog)
         hits = search(catalog, args.text, args.limit)
     finally:
         catalog.close()
@@ -346,6 +349,16 @@ def _cmd_search(args: argparse.Namespace) -> int:
     if not hits:
         print(f"no article holds {args.text!r}")
     return EXIT_OK
+
+
+def _index_texts(catalog: Any) -> None:
+    """Bring the full-text index up to the stored texts, saying so when it takes a while
+    (the first text search after a large crawl: about a millisecond per article)."""
+    waiting = catalog.texts_unindexed()
+    if waiting >= 5000:
+        print(f"newsarc: adding {waiting} texts to the full-text index (once)",
+              file=sys.stderr, flush=True)
+    catalog.update_text_index()
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:

@@ -87,3 +87,52 @@ def test_show_prints_record_versions_and_replay_path(archive):
     assert f"{record['warc']['filename']} @{record['warc']['offset']}" in text
     missing = run(NEWSARC, "show", str(archive), "1")
     assert missing.returncode == 2 and "no article 1" in missing.stderr.decode()
+
+
+def _record(number, body):
+    return {"id": number, "url": f"http://outlet.test/news/article.html?no={number}",
+            "version": 1, "content_hash": f"h{number}", "title": f"기사 {number}",
+            "body": body, "published": "2026-11-29T09:00:00+09:00", "authors": []}
+
+
+def test_text_index_is_filled_by_the_first_search_not_by_the_crawl(tmp_path):
+    from archive.catalog import Catalog
+    from archive.search import search as find
+
+    catalog = Catalog(tmp_path)
+    catalog.add_version(_record(1, "반도체 수출이 늘었다"), run_id=None)
+    catalog.add_version(_record(2, "조선 수주가 줄었다"), run_id=None)
+    assert catalog.texts_unindexed() == 2, "storing a record does not index it"
+    assert [hit.id for hit in find(catalog, "반도체")] == [1]
+    assert catalog.texts_unindexed() == 0
+    catalog.add_version(_record(3, "반도체 장비 투자"), run_id=None)
+    assert catalog.texts_unindexed() == 1
+    assert sorted(hit.id for hit in find(catalog, "반도체")) == [1, 3]
+    rows = catalog.db.execute("SELECT COUNT(*) FROM texts_fts WHERE texts_fts MATCH "
+                              "'\"반도체\"'").fetchone()[0]
+    assert rows == 2, "each text indexed once"
+    assert catalog.update_text_index() == 0
+    catalog.close()
+
+
+def test_a_catalog_that_indexed_on_insert_keeps_its_index(tmp_path):
+    """Catalogs of earlier versions filled the index with a trigger on ``texts``."""
+    from archive.catalog import Catalog
+    from archive.search import search as find
+
+    catalog = Catalog(tmp_path)
+    catalog.db.executescript("""
+        CREATE TRIGGER texts_ai AFTER INSERT ON texts BEGIN
+            INSERT INTO texts_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
+        END;""")
+    catalog.add_version(_record(1, "반도체 수출이 늘었다"), run_id=None)
+    catalog.close()
+    reopened = Catalog(tmp_path)
+    assert reopened.db.execute("SELECT COUNT(*) FROM sqlite_master "
+                               "WHERE name = 'texts_ai'").fetchone()[0] == 0
+    assert reopened.texts_unindexed() == 0
+    reopened.add_version(_record(2, "반도체 장비 투자"), run_id=None)
+    assert sorted(hit.id for hit in find(reopened, "반도체")) == [1, 2]
+    assert reopened.db.execute("SELECT COUNT(*) FROM texts_fts WHERE texts_fts MATCH "
+                               "'\"반도체\"'").fetchone()[0] == 2
+    reopened.close()

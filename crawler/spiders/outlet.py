@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urljoin, urlsplit
@@ -80,6 +81,22 @@ _DOWNLOAD_META = ("download_latency", "redirect_urls", "redirect_times", "redire
 # Callbacks a failed URL may be requested again with by a later run.
 _RETRYABLE_CALLBACKS = ("parse_home", "parse_list", "parse_rss", "parse_article",
                         "parse_requisite")
+
+
+@lru_cache(maxsize=16384)
+def _join(root: str, href: str) -> str:
+    """``urljoin`` remembered, for links that mean the same on every page of a site."""
+    return urljoin(root, href)
+
+
+@lru_cache(maxsize=16384)
+def _site_article(root: str, href: str) -> int | None:
+    """``_article_on`` remembered, for links that mean the same on every page of a site."""
+    return _article_on(_join(root + "/", href.replace("&amp;", "&")), urlsplit(root).netloc)
+
+
+def _article_on(url: str, netloc: str) -> int | None:
+    return article_id(url) if urlsplit(url).netloc == netloc else None
 
 
 class OutletSpider(scrapy.Spider):
@@ -275,13 +292,25 @@ class OutletSpider(scrapy.Spider):
         for href in dict.fromkeys(hrefs):  # each link once; pages repeat their links
             if "article" not in href:  # every article path has it: skip the rest cheaply
                 continue
-            url = urljoin(base, href.replace("&amp;", "&"))
-            if urlsplit(url).netloc != self.netloc:
-                continue
-            number = article_id(url)
+            number = self._linked_article(href, base)
             if number is not None and number not in self.known and number not in self.asked:
                 self.asked.add(number)
                 yield self._article(number)
+
+    def _absolute(self, href: str, base: str) -> str:
+        """The absolute URL of a link on page ``base``.  Links that do not depend on the
+        page (``/path``, ``http://…``), nearly all of them, are resolved once per run:
+        every page repeats the same menus, lists and skin files."""
+        href = href.replace("&amp;", "&")
+        if href.startswith(("/", "http://", "https://")):
+            return _join(self.root + "/", href)
+        return urljoin(base, href)
+
+    def _linked_article(self, href: str, base: str) -> int | None:
+        """The number of the article on this site a link on page ``base`` points to."""
+        if href.startswith(("/", "http://", "https://")):
+            return _site_article(self.root, href)
+        return _article_on(urljoin(base, href.replace("&amp;", "&")), self.netloc)
 
     def _section_requests(self, hrefs: Iterable[str], base: str) -> Iterator[scrapy.Request]:
         for href in hrefs:
@@ -410,7 +439,7 @@ class OutletSpider(scrapy.Spider):
     def _requisite_requests(self, text: str, base: str) -> Iterator[scrapy.Request]:
         """Images, stylesheets and scripts of an article page on the site's own host."""
         for ref in _REQUISITE_RE.findall(text):
-            url = urljoin(base, ref.replace("&amp;", "&"))
+            url = self._absolute(ref, base)
             if url in self.asked_resources:
                 continue
             self.asked_resources.add(url)
