@@ -3,26 +3,27 @@
 A crawl with throttling off is CPU-bound in one process: Scrapy, WARC writing and the
 catalog on one side, parsing and extraction on the other.  With
 ``NEWSARC_EXTRACT_PROCESSES = N`` (``--no-throttle`` sets 1) the spider hands each article
-page's bytes to a pool of N processes and goes on downloading while they parse; the
+page's bytes to one of N worker processes and goes on downloading while it parses; the
 record comes back to the spider, which stores it as before.  A polite crawl waits on its
 download delay, not on the CPU, and extracts in its own process (the default, 0).
 
-Workers are spawned, not forked: the crawl process runs a reactor, threads and an open
-SQLite connection, none of which survives a fork safely.  A worker that dies (killed, out
-of memory) breaks the pool: the page it had is reported as :class:`ExtractionDied` (the
-spider retries it, then records a failure), and the next page gets a fresh pool.  A crawl
-that is killed takes its workers with it (they watch for their parent).
+Each worker has a pipe of its own, which the crawl's event loop watches: no threads in the
+crawl process (``concurrent.futures``' pool needs three, and their contention for the
+interpreter lock cost the crawl more CPU than the pages' transfer itself), one page at a
+time per worker.  Workers are spawned, not forked: the crawl process runs a reactor and an
+open SQLite connection, neither of which survives a fork safely.  A worker that dies
+(killed, out of memory) fails the page it had with :class:`ExtractionDied` (the spider
+retries it, then records a failure), and a new worker takes its place.  A crawl that is
+killed takes its workers with it: its end of their pipes closes, and they stop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import os
-import threading
-import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import pickle
+from collections import deque
+from multiprocessing.connection import Connection
 from typing import Any
 
 from crawler.extract import Skip, extract
@@ -33,29 +34,60 @@ class ExtractionDied(Exception):
     """The worker process extracting a page died before answering."""
 
 
-def _start_worker(profile: str, parent: int) -> None:
-    """A worker's start: leave with the crawl, and load the profile (and, through it,
-    trafilatura and lxml) once."""
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-    load_profile(profile)
+def _serve(connection: Connection, profile: str) -> None:
+    """A worker: load the profile (and, through it, trafilatura and lxml) once, then
+    extract page after page until the crawl closes its end of the pipe."""
+    compiled = load_profile(profile)
+    while True:
+        try:
+            body, url, content_type = pickle.loads(connection.recv_bytes())
+        except (EOFError, OSError):
+            return
+        try:
+            result: Any = extract(body, url, content_type=content_type, profile=compiled)
+        except Exception as exc:  # a bug: raised in the crawl, as inline extraction would
+            result = exc
+        connection.send_bytes(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
 
 
-def _exit_with(parent: int) -> None:
-    """A crawl killed outright (SIGKILL, out of memory) cannot stop its workers, and a
-    pool's worker holds its own task queue open, so it would wait forever: it checks for
-    its parent instead."""
-    while os.getppid() == parent:
-        time.sleep(1)
-    os._exit(0)
+class _Worker:
+    """One worker process, its end of the pipe, and the answer it is expected to give."""
 
+    def __init__(self, profile: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(theirs, profile), daemon=True,
+                                       name="newsarc-extract")
+        self.process.start()  # imports run now, while the crawl starts
+        theirs.close()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.answer: asyncio.Future[None] | None = None
 
-def _warm(profile: str) -> None:
-    load_profile(profile)
+    def watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Be told by ``loop`` when the worker has written (or died)."""
+        if self.loop is not loop:
+            self.unwatch()
+            loop.add_reader(self.connection.fileno(), self._readable)
+            self.loop = loop
 
+    def unwatch(self) -> None:
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.remove_reader(self.connection.fileno())
+        self.loop = None
 
-def _extract(body: bytes, url: str, content_type: str | None,
-             profile: str) -> dict[str, Any] | Skip:
-    return extract(body, url, content_type=content_type, profile=load_profile(profile))
+    def _readable(self) -> None:
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_result(None)
+        elif self.answer is None:
+            self.unwatch()  # nothing asked: the worker died; the next page finds out
+
+    def stop(self) -> None:
+        self.unwatch()
+        self.connection.close()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
 
 
 class ExtractionPool:
@@ -65,32 +97,63 @@ class ExtractionPool:
     def __init__(self, processes: int, profile: str) -> None:
         if processes < 1:
             raise ValueError("an extraction pool needs at least one process")
-        self.processes = processes
         self.profile = profile
-        self._executor = self._start()
-
-    def _start(self) -> ProcessPoolExecutor:
-        """A pool whose workers start now, while the crawl starts: they are spawned on the
-        first task, and importing lxml and trafilatura takes them about a second."""
-        executor = ProcessPoolExecutor(
-            self.processes, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker, initargs=(self.profile, os.getpid()))
-        executor.submit(_warm, self.profile)
-        return executor
+        self._workers = [_Worker(profile) for _ in range(processes)]
+        self._idle: list[_Worker] = list(self._workers)
+        self._waiting: deque[asyncio.Future[None]] = deque()
 
     async def extract(self, body: bytes, url: str,
                       content_type: str | None) -> dict[str, Any] | Skip:
         """The record or skip for one page; :class:`ExtractionDied` if its worker died."""
-        executor = self._executor
+        worker = await self._acquire()
         try:
-            future = executor.submit(_extract, body, url, content_type, self.profile)
-            return await asyncio.wrap_future(future)
-        except BrokenProcessPool as exc:
-            if executor is self._executor:  # the first page to see it starts a new pool
-                self._executor = self._start()
-                executor.shutdown(wait=False, cancel_futures=True)
+            return await self._ask(worker, pickle.dumps((body, url, content_type),
+                                                        pickle.HIGHEST_PROTOCOL))
+        except (EOFError, OSError) as exc:
+            worker = self._replace(worker)
             raise ExtractionDied("the extraction process died") from exc
+        except asyncio.CancelledError:
+            worker = self._replace(worker)  # its answer would be taken for the next page's
+            raise
+        finally:
+            self._release(worker)
+
+    async def _ask(self, worker: _Worker, message: bytes) -> dict[str, Any] | Skip:
+        loop = asyncio.get_running_loop()
+        worker.watch(loop)
+        worker.answer = loop.create_future()
+        try:
+            worker.connection.send_bytes(message)
+            await worker.answer
+            result = pickle.loads(worker.connection.recv_bytes())
+        finally:
+            worker.answer = None
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    async def _acquire(self) -> _Worker:
+        while not self._idle:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiting.append(waiter)
+            await waiter
+        return self._idle.pop()
+
+    def _release(self, worker: _Worker) -> None:
+        self._idle.append(worker)
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                break
+
+    def _replace(self, dead: _Worker) -> _Worker:
+        dead.stop()
+        fresh = _Worker(self.profile)
+        self._workers[self._workers.index(dead)] = fresh
+        return fresh
 
     def close(self) -> None:
-        """Stop the workers (they finish the page they have)."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        """Stop the workers (each finishes the page it has)."""
+        for worker in self._workers:
+            worker.stop()

@@ -53,6 +53,32 @@ def test_a_dead_worker_fails_its_page_and_the_next_page_gets_a_new_pool(pool):
     assert in_pool(pool, page, url) == extract(page, url, content_type=CONTENT_TYPE)
 
 
+def test_a_page_given_up_on_does_not_answer_for_the_next(pool):
+    """A crawl that stops waiting for a page (its task cancelled) must not take that
+    page's late answer for the next page's."""
+    (first, first_url), (second, second_url) = PAGES[:2]
+
+    async def cancel_then_ask():
+        task = asyncio.ensure_future(pool.extract(first, first_url, CONTENT_TYPE))
+        await asyncio.sleep(0.05)  # sent; not answered: the new worker is still importing
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return await pool.extract(second, second_url, CONTENT_TYPE)
+
+    assert asyncio.run(cancel_then_ask()) == extract(second, second_url,
+                                                     content_type=CONTENT_TYPE)
+
+
+def test_an_error_in_extraction_is_raised_in_the_crawl(pool):
+    page, _url = PAGES[0]
+    with pytest.raises(AttributeError):
+        extract(page, 12, content_type=CONTENT_TYPE)  # a caller's bug: no URL string
+    with pytest.raises(AttributeError):
+        in_pool(pool, page, 12)
+    assert in_pool(pool, *PAGES[1]) == extract(*PAGES[1], content_type=CONTENT_TYPE)
+
+
 def test_pool_needs_a_process():
     with pytest.raises(ValueError, match="at least one process"):
         ExtractionPool(0, "newmediatimes")

@@ -70,7 +70,10 @@ _REQUISITE_RE = re.compile(
     r"""([^"'<>]+)["']""",
     re.IGNORECASE,
 )
-_LIST_ITEMS = "ul.art_list_all > li, .art_list_all li"
+_LIST_ITEMS = ("ul.art_list_all > li", ".art_list_all li")
+# One query each for the links and dates of a list page's items, not one per item.
+_LIST_LINKS = ", ".join(f"{items} a::attr(href)" for items in _LIST_ITEMS)
+_LIST_DATES = ", ".join(f"{items} li.date::text" for items in _LIST_ITEMS)
 # Skips of an article URL that say the answer was broken (or the process extracting it
 # died), not that there is no article: retried like a server error, then recorded as a
 # failure.
@@ -339,15 +342,14 @@ class OutletSpider(scrapy.Spider):
         """A list page: its articles, then the next page, until the CMS repeats a page or,
         incrementally, until a page holds only known articles older than the last run."""
         self._succeeded(response)
-        items = response.css(_LIST_ITEMS)
-        hrefs = items.css("a::attr(href)").getall()
-        ids = frozenset(n for n in (article_id(urljoin(response.url, h)) for h in hrefs) if n)
+        hrefs = response.css(_LIST_LINKS).getall()
+        ids = frozenset(n for n in (self._linked_article(h, response.url) for h in hrefs) if n)
         if not ids or ids == previous:
             self._count("pages/list_end")
             return
         self._count("pages/list")
         yield from self._article_requests(hrefs, response.url)
-        if self._caught_up(ids, items.css("li.date::text").getall()):
+        if self._caught_up(ids, response.css(_LIST_DATES).getall()):
             self._count("pages/list_caught_up")
             return
         yield self._list_request(path, params, page + 1, previous=ids)
