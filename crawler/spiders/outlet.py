@@ -86,13 +86,13 @@ _RETRYABLE_CALLBACKS = ("parse_home", "parse_list", "parse_rss", "parse_article"
                         "parse_requisite")
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _join(root: str, href: str) -> str:
     """``urljoin`` remembered, for links that mean the same on every page of a site."""
     return urljoin(root, href)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _site_article(root: str, href: str) -> int | None:
     """``_article_on`` remembered, for links that mean the same on every page of a site."""
     return _article_on(_join(root + "/", href.replace("&amp;", "&")), urlsplit(root).netloc)
@@ -380,11 +380,13 @@ class OutletSpider(scrapy.Spider):
             self._catalog_write(self.catalog.seen_unchanged, number,
                                 fetched_at(warc["date"]) if warc else "")
             return
-        text = response.text if isinstance(response, TextResponse) else ""
         try:
             result = await self._extract(response)
         except ExtractionDied as exc:
             result = Skip(str(exc))
+        # Decoded only now: pages waiting for an extraction process hold their bytes alone
+        # (Scrapy bounds those, not what a callback makes of them).
+        text = response.text if isinstance(response, TextResponse) else ""
         if isinstance(result, Skip) and result.reason.startswith(_BAD_PAGE_SKIPS):
             for retry in self._bad_page(response, result.reason):
                 yield retry
