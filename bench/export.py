@@ -4,7 +4,8 @@ Makes a synthetic corpus of N articles (records in schema v1, their text drawn w
 seeded RNG from the replica's generated articles, 3 % of them with a second version),
 then measures, each step in a subprocess of its own so its peak RSS is its own
 (``os.wait4``): building the catalog from ``articles.jsonl`` (``open_catalog``), exporting
-the latest versions to Parquet (``newsarc export``'s code path), and a full-text count
+the latest versions to Parquet (``newsarc export``'s code path), filling the full-text
+index (what the first text search after a crawl or an import does), and a full-text count
 (``archive.query.text_condition`` in ``SELECT COUNT(*)``).  Run at two sizes, the export's
 peak RSS shows whether memory stays flat as the corpus grows: rows are streamed in
 batches from the SQLite cursor into a ``ParquetWriter``, never held all at once.
@@ -125,7 +126,12 @@ def child(task: str, directory: Path) -> dict[str, Any]:
             out.parent.mkdir(exist_ok=True)
             result = export(catalog, "parquet", out, Filters())
             note = f"{result.rows} rows, {out.stat().st_size / 2**20:.0f} MiB Parquet"
+        elif task == "index":
+            added = catalog.update_text_index()
+            size = (directory / "catalog.sqlite").stat().st_size
+            note = f"{added} texts indexed, catalog {size / 2**20:.0f} MiB"
         elif task == "search":
+            catalog.update_text_index()  # nothing left to add after "index"
             sql, params = text_condition(QUERY)
             count = catalog.db.execute(f"SELECT COUNT(*) FROM texts t WHERE {sql}",
                                        params).fetchone()[0]
@@ -164,6 +170,7 @@ def bench(size: int, scratch: Path) -> list[dict[str, Any]]:
     for task, label in (("import", "import: open_catalog builds the catalog"),
                         ("baseline", "baseline: start, import pyarrow, open catalog"),
                         ("export", "export to Parquet (latest versions)"),
+                        ("index", "first text search: the full-text index filled"),
                         ("search", "search: SELECT COUNT(*) with text_condition")):
         rows.append({"step": label, **measure(task, directory)})
         print(f"{size}: {label}: {rows[-1]['seconds']:.1f} s", file=sys.stderr)

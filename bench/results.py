@@ -73,8 +73,23 @@ def tree_rss(pid: int) -> float:
     return total / 1024
 
 
+def high_water_rss(pid: int) -> float:
+    """MiB: the most ``pid`` has had resident since it started its program (``VmHWM``)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return int(next((line.split()[1] for line in status.splitlines()
+                     if line.startswith("VmHWM")), "0")) / 1024
+
+
 class PeakRss:
-    """Samples ``tree_rss`` every 0.2 s in a thread; ``peak`` is the largest seen."""
+    """Samples ``tree_rss`` every 0.2 s in a thread; ``peak`` is the largest seen, or the
+    process's own high-water mark if that is larger (a peak between two samples).
+
+    Not ``wait4``'s ``ru_maxrss``: it counts the memory of the forked copy of this process
+    before the command's program replaced it, so every small command would seem as large
+    as the benchmark process (the first sample comes after the program started)."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak, self.last = pid, 0.0, 0.0
@@ -85,7 +100,7 @@ class PeakRss:
     def _run(self) -> None:
         while not self._stop.wait(0.2):
             self.last = tree_rss(self.pid)
-            self.peak = max(self.peak, self.last)
+            self.peak = max(self.peak, self.last, high_water_rss(self.pid))
 
     def stop(self) -> float:
         self._stop.set()
@@ -102,8 +117,7 @@ def measured(command: list[str], **kwargs: Any) -> Run:
                                **kwargs)
     rss = PeakRss(process.pid)
     _pid, status, usage = os.wait4(process.pid, 0)
-    peak = max(rss.stop(), usage.ru_maxrss / 1024)
-    return Run(time.monotonic() - started, usage.ru_utime + usage.ru_stime, peak,
+    return Run(time.monotonic() - started, usage.ru_utime + usage.ru_stime, rss.stop(),
                os.waitstatus_to_exitcode(status))
 
 

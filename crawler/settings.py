@@ -6,6 +6,8 @@ can be overridden with ``-s NAME=VALUE``.  newsarc's own settings start with ``N
 
 from importlib.metadata import PackageNotFoundError, version
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 try:
     NEWSARC_VERSION = version("newsarc")
 except PackageNotFoundError:  # running from a source tree that was not installed
@@ -88,6 +90,13 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlReport": 500,
+}
+# Scrapy imports every extension it lists, even one turned off, and the remote control
+# imports aiohttp's web server: a seventh of a crawl's start-up, for a server newsarc never
+# runs.  Taken out of Scrapy's own list (whatever else a Scrapy version puts there stays).
+EXTENSIONS_BASE = {
+    name: order for name, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+    if name != "scrapy.extensions.remote_control.RemoteControl"
 }
 
 # newsarc settings.
