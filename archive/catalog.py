@@ -114,22 +114,27 @@ class Catalog:
         return self.db.execute("SELECT COUNT(*) FROM texts WHERE rowid > ?",
                                (int(self.get_meta("fts_rowid") or 0),)).fetchone()[0]
 
-    def update_text_index(self) -> int:
-        """Add the texts stored since the last update to the full-text index, in one
-        transaction; return how many."""
-        with self._transaction():
-            done = int(self.get_meta("fts_rowid") or 0)
-            last = self.db.execute("SELECT MAX(rowid) FROM texts").fetchone()[0] or 0
-            if last <= done:
-                return 0
-            added = self.db.execute("SELECT COUNT(*) FROM texts WHERE rowid > ?",
-                                    (done,)).fetchone()[0]
-            self.db.execute(
-                "INSERT INTO texts_fts (rowid, title, body) "
-                "SELECT rowid, title, body FROM texts WHERE rowid > ? AND rowid <= ?",
-                (done, last))
-            self.set_meta("fts_rowid", str(last))
-            return added
+    def update_text_index(self, batch: int = 2000) -> int:
+        """Add the texts stored since the last update to the full-text index; return how
+        many.  ``batch`` texts per transaction (about half a second each): a crawl writing
+        to the same catalog meanwhile waits for one batch at most, never for the whole
+        index, and an interrupted update keeps what it did."""
+        added = 0
+        target = self.db.execute("SELECT MAX(rowid) FROM texts").fetchone()[0] or 0
+        while True:  # up to the texts there are now: a crawl storing meanwhile is not chased
+            with self._transaction(immediate=True):
+                done = int(self.get_meta("fts_rowid") or 0)
+                rowids = [r[0] for r in self.db.execute(
+                    "SELECT rowid FROM texts WHERE rowid > ? AND rowid <= ? ORDER BY rowid "
+                    "LIMIT ?", (done, target, batch))]
+                if not rowids:
+                    return added
+                self.db.execute(
+                    "INSERT INTO texts_fts (rowid, title, body) "
+                    "SELECT rowid, title, body FROM texts WHERE rowid > ? AND rowid <= ?",
+                    (done, rowids[-1]))
+                self.set_meta("fts_rowid", str(rowids[-1]))
+            added += len(rowids)
 
     # --- runs -------------------------------------------------------------------------
 
@@ -187,12 +192,14 @@ class Catalog:
                 self.set_meta("corpus_bytes", str(corpus_bytes))
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """One transaction, unless the caller already opened one (batch loads)."""
+    def _transaction(self, immediate: bool = False) -> Iterator[None]:
+        """One transaction, unless the caller already opened one (batch loads).
+        ``immediate``: take the write lock first, for a transaction that reads before it
+        writes while another process (a crawl) may commit in between."""
         if self.db.in_transaction:
             yield
             return
-        self.db.execute("BEGIN")
+        self.db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
         try:
             yield
         except BaseException:

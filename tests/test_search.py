@@ -115,6 +115,41 @@ def test_text_index_is_filled_by_the_first_search_not_by_the_crawl(tmp_path):
     catalog.close()
 
 
+def test_text_index_is_filled_in_batches_while_a_crawl_writes(tmp_path):
+    """Each batch is a transaction of its own: a crawl storing records through another
+    connection meanwhile is neither blocked for the whole update nor lost by it."""
+    from archive.catalog import Catalog
+
+    reader, crawl = Catalog(tmp_path), Catalog(tmp_path)
+    for number in range(1, 6):
+        crawl.add_version(_record(number, f"반도체 기사 {number}"), run_id=None)
+    real_execute, batches = reader.db.execute, []
+
+    class Watching:  # sqlite3.Connection.execute cannot be patched on the object itself
+        def __getattr__(self, name):
+            return getattr(reader.db_real, name)
+
+        def execute(self, sql, *args):
+            if sql == "BEGIN IMMEDIATE" and batches:  # between two batches
+                crawl.add_version(_record(10 + len(batches), "반도체 새 기사"), run_id=None)
+            if sql.startswith("INSERT INTO texts_fts"):
+                batches.append(args[0])
+            return real_execute(sql, *args)
+
+    reader.db_real, reader.db = reader.db, Watching()
+    # The 5 texts there were, in 3 batches of 2; between two transactions (and before the
+    # last, which finds nothing left), the crawl stores one more: left to the next update.
+    assert reader.update_text_index(batch=2) == 5
+    assert len(batches) == 3
+    reader.db = reader.db_real
+    assert reader.texts_unindexed() == 3
+    assert reader.update_text_index() == 3
+    assert reader.db.execute("SELECT COUNT(*) FROM texts_fts WHERE texts_fts MATCH "
+                             "'\"반도체\"'").fetchone()[0] == 8
+    reader.close()
+    crawl.close()
+
+
 def test_a_catalog_that_indexed_on_insert_keeps_its_index(tmp_path):
     """Catalogs of earlier versions filled the index with a trigger on ``texts``."""
     from archive.catalog import Catalog
