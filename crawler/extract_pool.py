@@ -100,7 +100,7 @@ class ExtractionPool:
         self.profile = profile
         self._workers = [_Worker(profile) for _ in range(processes)]
         self._idle: list[_Worker] = list(self._workers)
-        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._waiting: deque[asyncio.Future[_Worker]] = deque()
 
     async def extract(self, body: bytes, url: str,
                       content_type: str | None) -> dict[str, Any] | Skip:
@@ -133,19 +133,28 @@ class ExtractionPool:
         return result
 
     async def _acquire(self) -> _Worker:
-        while not self._idle:
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiting.append(waiter)
-            await waiter
-        return self._idle.pop()
+        """A worker, first come first served: with one worker, records come back in the
+        order the pages were downloaded (the WARC files' order, which re-extraction
+        reproduces)."""
+        if self._idle and not self._waiting:
+            return self._idle.pop()
+        waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # handed over, then cancelled
+                self._release(waiter.result())
+            raise
 
     def _release(self, worker: _Worker) -> None:
-        self._idle.append(worker)
+        """Hand ``worker`` to the longest waiting page, or keep it idle."""
         while self._waiting:
             waiter = self._waiting.popleft()
             if not waiter.done():
-                waiter.set_result(None)
-                break
+                waiter.set_result(worker)
+                return
+        self._idle.append(worker)
 
     def _replace(self, dead: _Worker) -> _Worker:
         dead.stop()

@@ -70,6 +70,28 @@ def test_a_page_given_up_on_does_not_answer_for_the_next(pool):
                                                      content_type=CONTENT_TYPE)
 
 
+def test_pages_get_the_worker_in_the_order_they_asked(pool):
+    """First come, first served: with one worker the records come back in download
+    order, the WARC files' order, which re-extraction reproduces."""
+    order = []
+
+    async def take(name):
+        worker = await pool._acquire()
+        order.append(name)
+        pool._release(worker)
+
+    async def scenario():
+        busy = await pool._acquire()
+        waiting = asyncio.ensure_future(take("waiting"))
+        await asyncio.sleep(0)  # it waits for the worker
+        late = asyncio.ensure_future(take("late"))  # ready to run before the waiter wakes
+        pool._release(busy)
+        await asyncio.gather(waiting, late)
+
+    asyncio.run(scenario())
+    assert order == ["waiting", "late"]
+
+
 def test_an_error_in_extraction_is_raised_in_the_crawl(pool):
     page, _url = PAGES[0]
     with pytest.raises(AttributeError):
