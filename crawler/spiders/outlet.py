@@ -86,6 +86,10 @@ _RETRYABLE_CALLBACKS = ("parse_home", "parse_list", "parse_rss", "parse_article"
                         "parse_requisite")
 
 
+# Links that mean the same on every page of a site (nearly all: menus, lists, skin files).
+_PAGE_INDEPENDENT = ("/", "http://", "https://")
+
+
 @lru_cache(maxsize=4096)
 def _join(root: str, href: str) -> str:
     """``urljoin`` remembered, for links that mean the same on every page of a site."""
@@ -305,13 +309,13 @@ class OutletSpider(scrapy.Spider):
         page (``/path``, ``http://…``), nearly all of them, are resolved once per run:
         every page repeats the same menus, lists and skin files."""
         href = href.replace("&amp;", "&")
-        if href.startswith(("/", "http://", "https://")):
+        if href.startswith(_PAGE_INDEPENDENT):
             return _join(self.root + "/", href)
         return urljoin(base, href)
 
     def _linked_article(self, href: str, base: str) -> int | None:
         """The number of the article on this site a link on page ``base`` points to."""
-        if href.startswith(("/", "http://", "https://")):
+        if href.startswith(_PAGE_INDEPENDENT):
             return _site_article(self.root, href)
         return _article_on(urljoin(base, href.replace("&amp;", "&")), self.netloc)
 
