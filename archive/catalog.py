@@ -9,8 +9,8 @@ fetches again.  SQLite in WAL mode: one crawl writes (the archive lock sees to t
 
 The full-text index (``texts_fts``) is not written by the crawl: indexing a Korean body
 in trigrams costs about as much CPU as extracting it.  ``update_text_index`` adds the
-texts stored since the last time, in one statement, when a text search or Datasette first
-needs them (``meta.fts_rowid`` remembers how far it got; ``texts`` is only ever appended to).
+texts stored since the last time, in batches, when a text search or Datasette first needs
+them (``meta.fts_rowid`` remembers how far it got; ``texts`` is only ever appended to).
 
 ``articles.jsonl`` stays the corpus; the catalog is derived from it and from the crawl.
 ``reconcile`` brings the catalog up to a corpus that went further than it (a crawl killed
@@ -112,7 +112,11 @@ class Catalog:
     def texts_unindexed(self) -> int:
         """How many stored texts the full-text index does not have yet."""
         return self.db.execute("SELECT COUNT(*) FROM texts WHERE rowid > ?",
-                               (int(self.get_meta("fts_rowid") or 0),)).fetchone()[0]
+                               (self._indexed_up_to(),)).fetchone()[0]
+
+    def _indexed_up_to(self) -> int:
+        """The last ``texts`` rowid the full-text index has."""
+        return int(self.get_meta("fts_rowid") or 0)
 
     def update_text_index(self, batch: int = 2000) -> int:
         """Add the texts stored since the last update to the full-text index; return how
@@ -123,7 +127,7 @@ class Catalog:
         target = self.db.execute("SELECT MAX(rowid) FROM texts").fetchone()[0] or 0
         while True:  # up to the texts there are now: a crawl storing meanwhile is not chased
             with self._transaction(immediate=True):
-                done = int(self.get_meta("fts_rowid") or 0)
+                done = self._indexed_up_to()
                 rowids = [r[0] for r in self.db.execute(
                     "SELECT rowid FROM texts WHERE rowid > ? AND rowid <= ? ORDER BY rowid "
                     "LIMIT ?", (done, target, batch))]
