@@ -144,6 +144,7 @@ def _after_worker(stats: Any, out: Path) -> dict[str, Any]:
 
 def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None) -> list[Any]:
     """Run one ``outlet`` crawler per (settings, site) in one reactor; their stats."""
+    from scrapy import signals
     from scrapy.crawler import Crawler, CrawlerProcess
     from scrapy.settings import Settings
 
@@ -155,11 +156,11 @@ def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None
     shared.setmodule("crawler.settings", priority="project")
     shared.set("LOG_LEVEL", jobs[0][0].get("LOG_LEVEL"), priority="project")
     process = CrawlerProcess(shared)
-    _log_only_what_is_kept()
     crawlers = []
     for number, (settings, site) in enumerate(jobs):
         # As CrawlerProcess.create_crawler does: the first crawler sets the reactor up.
         crawler = Crawler(OutletSpider, settings, init_reactor=number == 0)
+        crawler.signals.connect(_log_only_what_is_kept, signal=signals.engine_started)
         process.crawl(crawler, site=site, **(spider_args or {}))
         crawlers.append(crawler)
     # What start-up made (modules, settings, the profile) lives as long as the process:
@@ -171,13 +172,26 @@ def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None
 
 
 def _log_only_what_is_kept() -> None:
-    """Scrapy leaves the root logger at NOTSET and filters in its handler, so every
-    "Crawled (200)" and trafilatura debug line is built as a record and then dropped (two
-    or three per page).  The root logger's level becomes the lowest level a handler
-    keeps: nothing a handler (Scrapy's, or a test's) would show is lost."""
-    levels = [handler.level for handler in logging.root.handlers]
-    if levels and logging.root.level == logging.NOTSET:
-        logging.root.setLevel(min(levels) or logging.NOTSET)
+    """Log records no handler keeps are not built at all.
+
+    Scrapy leaves the root logger at NOTSET and its own ``scrapy`` logger at DEBUG, and
+    filters in its handler, so every "Crawled (200)", "Scraped from" and trafilatura debug
+    line was built as a record and then dropped (three or four per article).  The root
+    logger's level becomes the lowest level a handler keeps, and the ``scrapy`` logger's
+    at least that: nothing a handler (Scrapy's, or a test's) would show is lost.
+
+    Called when each engine has started: a crawler reinstalls Scrapy's root handler (which
+    sets the root logger back to NOTSET) when it is made and again when it starts.
+    """
+    scrapy_logger = logging.getLogger("scrapy")
+    levels = [handler.level for handler in logging.root.handlers + scrapy_logger.handlers]
+    if not levels:
+        return
+    lowest = min(levels)
+    if logging.root.level == logging.NOTSET:
+        logging.root.setLevel(lowest or logging.NOTSET)
+    if scrapy_logger.level < lowest:
+        scrapy_logger.setLevel(lowest)
 
 
 def safe_name(name: str) -> str:
