@@ -17,13 +17,35 @@ from __future__ import annotations
 
 import heapq
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from cdxj_indexer.main import CDXJIndexer, write_cdx_index
-
 from archive.warc import OPEN_SUFFIX, WARC_DIR, warc_files
+
+
+@contextmanager
+def _unimportable(name: str) -> Iterator[None]:
+    """``import name`` fails (ImportError) inside the block, unless it is loaded already."""
+    if name in sys.modules:
+        yield
+        return
+    sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        del sys.modules[name]
+
+
+# cdxj-indexer imports pyamf (for AMF request bodies, which no news page sends), and pyamf
+# asks setuptools' pkg_resources for the folder of its own adapters, falling back to its
+# __file__ when pkg_resources cannot be imported: the same folder for any installed pyamf,
+# without the tenth of a second of CPU that importing pkg_resources costs every crawl.
+with _unimportable("pkg_resources"):
+    from cdxj_indexer.main import CDXJIndexer, write_cdx_index
 
 INDEX_DIR = "indexes"
 INDEX_NAME = "index.cdxj"

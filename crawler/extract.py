@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from copy import copy
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -37,6 +36,7 @@ from w3lib.encoding import html_to_unicode, read_bom
 from archive.schema import SCHEMA_VERSION, content_hash
 from archive.timeutil import KST
 from crawler.profile import DEFAULT_PROFILE, Profile, load_profile
+from crawler.skip import Skip
 from crawler.urls import article_id, canonical_article_url, site_root
 
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -70,13 +70,6 @@ _BODY_OPTIONS = Extractor(output_format="txt", comments=False, tables=True, imag
                           links=False, recall=True, dedup=False, fast=True)
 _PAGE_OPTIONS = copy(_BODY_OPTIONS)
 _PAGE_OPTIONS.fast = False
-
-
-@dataclass(frozen=True)
-class Skip:
-    """A page that yields no record, and why (counted in the crawl summary)."""
-
-    reason: str
 
 
 def extract(
@@ -518,7 +511,8 @@ def _clean_paragraphs(lines: list[str], profile: Profile, not_body: set[str],
             break
         # trafilatura writes list items as "- item": a signature in a <li> is still one.
         bare = text[2:] if text.startswith("- ") else text
-        if profile.is_boilerplate(text) or profile.is_boilerplate(bare) or bare in not_body:
+        if bare in not_body or profile.is_boilerplate(text) or (
+                bare is not text and profile.is_boilerplate(bare)):
             continue
         if any(email in text for email in emails):
             continue

@@ -26,8 +26,8 @@ from collections import deque
 from multiprocessing.connection import Connection
 from typing import Any
 
-from crawler.extract import Skip, extract
 from crawler.profile import load_profile
+from crawler.skip import Skip
 
 
 class ExtractionDied(Exception):
@@ -37,6 +37,8 @@ class ExtractionDied(Exception):
 def _serve(connection: Connection, profile: str) -> None:
     """A worker: load the profile (and, through it, trafilatura and lxml) once, then
     extract page after page until the crawl closes its end of the pipe."""
+    from crawler.extract import extract  # here, not at the top: the crawl never loads it
+
     compiled = load_profile(profile)
     while True:
         try:

@@ -1,6 +1,7 @@
 """End-to-end crawls of the replica, as a user runs them."""
 
 import json
+import sys
 from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
@@ -112,3 +113,51 @@ def test_polite_defaults_for_real_sites():
     assert defaults.CONCURRENT_REQUESTS_PER_DOMAIN <= 2
     assert defaults.DOWNLOAD_DELAY >= 1
     assert defaults.USER_AGENT.startswith("newsarc/")
+
+
+_CRAWL_AND_REPORT = """
+import json, logging, sys
+from collections import Counter
+
+made = Counter()
+factory = logging.getLogRecordFactory()
+
+def counting(*args, **kwargs):
+    record = factory(*args, **kwargs)
+    made[record.levelname] += 1
+    return record
+
+logging.setLogRecordFactory(counting)
+from newsarc.cli import main
+status = main(["crawl", sys.argv[1], "--out", sys.argv[2], "--no-throttle",
+               "-s", "NEWSARC_EXTRACT_PROCESSES=" + sys.argv[3]])
+loaded = [name for name in ("trafilatura", "pkg_resources") if name in sys.modules]
+print(json.dumps({"records": made, "loaded": loaded}))
+sys.exit(status)
+"""
+
+
+def crawl_and_report(replica, out, processes):
+    """A crawl in a process of its own: log records built by level, and heavy modules
+    loaded, in the crawl process."""
+    result = run(sys.executable, "-c", _CRAWL_AND_REPORT, replica.url, str(out),
+                 str(processes))
+    assert result.returncode == 0, result.stderr.decode()[-3000:]
+    return json.loads(result.stdout.decode().splitlines()[-1])
+
+
+def test_log_records_no_handler_keeps_are_not_even_built(replica, tmp_path):
+    """Scrapy and trafilatura log a debug line or two per page; at the default level
+    (warnings) none of them should be built as a record only to be dropped."""
+    made = crawl_and_report(replica, tmp_path / "a", 0)["records"]
+    # Start-up lines (Scrapy's versions, enabled components) before the engine runs, and
+    # not one per page: the replica's 60 articles are more than 120 responses.
+    assert sum(made.values()) < 20, made
+
+
+def test_crawl_process_loads_no_extractor_it_does_not_use(replica, tmp_path):
+    """With an extraction process, trafilatura is the worker's alone; and no crawl loads
+    setuptools' pkg_resources (a tenth of a second of start-up, for nothing)."""
+    report = crawl_and_report(replica, tmp_path / "a", 1)
+    assert report["loaded"] == []
+    assert crawl_and_report(replica, tmp_path / "b", 0)["loaded"] == ["trafilatura"]

@@ -47,10 +47,10 @@ from twisted.python.failure import Failure
 from archive.catalog import Catalog, has_catalog
 from archive.session import ArchiveSession
 from archive.timeutil import KST, fetched_at, utc_now_iso
-from crawler.extract import Skip, extract
 from crawler.extract_pool import ExtractionDied, ExtractionPool
 from crawler.profile import load_profile
 from crawler.resilience import BadPage, attempts, describe_failure, original_url
+from crawler.skip import Skip
 from crawler.storage import is_storage_error, stop_for_storage, storage_stopped
 from crawler.urls import (
     LIST_ALL_PATH,
@@ -418,6 +418,9 @@ class OutletSpider(scrapy.Spider):
         legacy encodings (EUC-KR/CP949, declared or not) itself."""
         content_type = _header(response, b"Content-Type")
         if self.extraction is None:
+            # Imported here: with extraction processes, the crawl never loads trafilatura.
+            from crawler.extract import extract
+
             return extract(response.body, response.url, content_type=content_type,
                            profile=self.profile)
         return await self.extraction.extract(response.body, response.url, content_type)
