@@ -22,7 +22,7 @@ import secrets
 import socket
 import zlib
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
@@ -77,7 +77,7 @@ class WarcLocation:
     date: str
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(vars(self))  # flat: asdict's deep copy is for nested fields
 
 
 def warc_dir(archive: Path) -> Path:
@@ -142,10 +142,14 @@ class WarcWriter:
         self._name = ""
         directory.mkdir(parents=True, exist_ok=True)
 
-    def write_exchange(self, exchange: Exchange) -> WarcLocation:
-        """Write a request/response pair; return the response record's location."""
+    def write_exchange(self, exchange: Exchange, digest: str | None = None) -> WarcLocation:
+        """Write a request/response pair; return the response record's location.
+
+        ``digest``: the body's ``payload_digest``, when the caller has it already (it is
+        how a crawl tells an unchanged page): warcio does not hash the body again.
+        """
         writer = self._current()
-        response = self._response_record(writer, exchange)
+        response = self._response_record(writer, exchange, digest)
         return self._write_pair(response, self._request_record(writer, exchange, response))
 
     def _write_pair(self, response: Any, request: Any) -> WarcLocation:
@@ -253,9 +257,11 @@ class WarcWriter:
         return location
 
     @staticmethod
-    def _response_record(writer: WARCWriter, exchange: Exchange) -> Any:
+    def _response_record(writer: WARCWriter, exchange: Exchange, digest: str | None) -> Any:
         http_headers = _response_headers(exchange)
         warc_headers = {"WARC-IP-Address": exchange.ip_address} if exchange.ip_address else {}
+        if digest:
+            warc_headers["WARC-Payload-Digest"] = digest
         return writer.create_warc_record(
             exchange.url, "response", payload=BytesIO(exchange.body),
             length=len(exchange.body), http_headers=http_headers,

@@ -107,7 +107,7 @@ class WarcMiddleware:
             location = self.writer.write_revisit(exchange, refers_to)
             request.meta["warc_kind"] = "revisit"
         else:
-            location = self.writer.write_exchange(exchange)
+            location = self.writer.write_exchange(exchange, digest)
             request.meta["warc_kind"] = "response"
         request.meta["warc"] = location.as_dict()
         request.meta["warc_payload_digest"] = digest
