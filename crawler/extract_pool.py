@@ -23,33 +23,14 @@ import asyncio
 import multiprocessing
 import pickle
 from collections import deque
-from multiprocessing.connection import Connection
 from typing import Any
 
-from crawler.profile import load_profile
+from crawler.extract_worker import serve
 from crawler.skip import Skip
 
 
 class ExtractionDied(Exception):
     """The worker process extracting a page died before answering."""
-
-
-def _serve(connection: Connection, profile: str) -> None:
-    """A worker: load the profile (and, through it, trafilatura and lxml) once, then
-    extract page after page until the crawl closes its end of the pipe."""
-    from crawler.extract import extract  # here, not at the top: the crawl never loads it
-
-    compiled = load_profile(profile)
-    while True:
-        try:
-            body, url, content_type = pickle.loads(connection.recv_bytes())
-        except (EOFError, OSError):
-            return
-        try:
-            result: Any = extract(body, url, content_type=content_type, profile=compiled)
-        except Exception as exc:  # a bug: raised in the crawl, as inline extraction would
-            result = exc
-        connection.send_bytes(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
 
 
 class _Worker:
@@ -58,7 +39,7 @@ class _Worker:
     def __init__(self, profile: str) -> None:
         context = multiprocessing.get_context("spawn")
         self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(theirs, profile), daemon=True,
+        self.process = context.Process(target=serve, args=(theirs, profile), daemon=True,
                                        name="newsarc-extract")
         self.process.start()  # imports run now, while the crawl starts
         theirs.close()

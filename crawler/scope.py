@@ -16,6 +16,7 @@ refused before it is archived or extracted.
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,6 +44,7 @@ def origin(url: str) -> tuple[str, str, int] | None:
     return scheme, parts.hostname.lower(), port
 
 
+@lru_cache(maxsize=1024)  # asked for every response, of the few addresses a crawl meets
 def is_inward(host: str) -> bool:
     """True for hosts that point into the machine or its private network."""
     if host == "localhost" or host.endswith(".localhost"):
