@@ -28,7 +28,7 @@ from urllib.parse import urljoin
 import trafilatura
 from lxml import etree
 from lxml.html import Element as html_element
-from lxml.html import HtmlElement, document_fromstring
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
 from trafilatura.settings import Extractor
 from trafilatura.xml import delete_element
 from w3lib.encoding import html_to_unicode, read_bom
@@ -70,6 +70,7 @@ _BODY_OPTIONS = Extractor(output_format="txt", comments=False, tables=True, imag
                           links=False, recall=True, dedup=False, fast=True)
 _PAGE_OPTIONS = copy(_BODY_OPTIONS)
 _PAGE_OPTIONS.fast = False
+_UTF8_PARSER = HTMLParser(encoding="utf-8")  # for bytes known to be UTF-8 (see _parse)
 
 
 def extract(
@@ -89,15 +90,12 @@ def extract(
     """
     if not isinstance(profile, Profile):
         profile = load_profile(profile or DEFAULT_PROFILE)
-    text = _decode(page, content_type, profile.language)
+    text, as_is = _decode(page, content_type, profile.language)
     problem = _precheck(text, profile)
     if problem:
         return Skip(problem)
-    text = _XML_DECL_RE.sub("", text, count=1)
-    if _XML_UNSAFE_RE.search(text):
-        text = _xml_safe(text)  # also in tag and attribute names, which lxml rejects later
     try:
-        tree = document_fromstring(text)
+        tree = _parse(page, text, as_is)
     except (etree.ParserError, ValueError) as exc:
         return Skip(f"unparseable HTML: {exc}")
     if _UNSAFE_REFERENCE_RE.search(text):
@@ -105,11 +103,27 @@ def extract(
     return _extract_tree(tree, url, profile)
 
 
-def _decode(page: str | bytes, content_type: str | None, language: str) -> str:
-    """Text of a page.  Bytes: a byte-order mark, else UTF-8 if they are (nearly all) valid
-    UTF-8, else the legacy encoding of the outlet's language (CP949, the superset of EUC-KR, for
-    Korean) if they are valid in it, else the HTTP charset or meta declaration as Scrapy
-    reads it, with undecodable bytes replaced.
+def _parse(page: str | bytes, text: str, as_is: bool) -> HtmlElement:
+    """The page's tree; from its bytes when ``as_is`` (they are its text in UTF-8).
+
+    libxml2 reads UTF-8 natively; a Python string reaches it in a wider encoding it
+    converts first (a third of the parse).  Text that has to be mended (an XML declaration
+    lxml refuses in a string, characters it refuses anywhere) is parsed as mended text.
+    """
+    if as_is and not _XML_DECL_RE.match(text) and not _XML_UNSAFE_RE.search(text):
+        return document_fromstring(page, parser=_UTF8_PARSER)
+    text = _XML_DECL_RE.sub("", text, count=1)
+    if _XML_UNSAFE_RE.search(text):
+        text = _xml_safe(text)  # also in tag and attribute names, which lxml rejects later
+    return document_fromstring(text)
+
+
+def _decode(page: str | bytes, content_type: str | None, language: str) -> tuple[str, bool]:
+    """Text of a page, and whether it is the bytes decoded as UTF-8 without a change.
+    Bytes: a byte-order mark, else UTF-8 if they are (nearly all) valid UTF-8, else the
+    legacy encoding of the outlet's language (CP949, the superset of EUC-KR, for Korean) if
+    they are valid in it, else the HTTP charset or meta declaration as Scrapy reads it,
+    with undecodable bytes replaced.
 
     Labels are checked against the bytes because they are often wrong: EUC-KR pages
     relabelled UTF-8 by a proxy, UTF-8 pages still declaring EUC-KR after a CMS upgrade,
@@ -118,22 +132,22 @@ def _decode(page: str | bytes, content_type: str | None, language: str) -> str:
     if isinstance(page, str):
         # A lone surrogate (text decoded with surrogateescape) makes lxml drop the rest of
         # the document silently.
-        return _SURROGATE_RE.sub("\ufffd", page)
+        return _SURROGATE_RE.sub("\ufffd", page), False
     if read_bom(page)[0] is None:
         try:
-            return page.decode("utf-8")
+            return page.decode("utf-8"), True
         except UnicodeDecodeError:
             text = page.decode("utf-8", "replace")
         broken = text.count("\ufffd")
         if broken * 50 <= len(text) - len(text.encode("ascii", "ignore")) - broken:
-            return text  # UTF-8 with a few broken bytes: cut mid-character, or corrupted
+            return text, False  # UTF-8 with a few broken bytes: cut mid-character, or corrupted
         for encoding in _LEGACY_ENCODINGS.get(language, ()):
             try:
-                return page.decode(encoding)
+                return page.decode(encoding), False
             except UnicodeDecodeError:
                 continue
     _encoding, text = html_to_unicode(content_type, page)
-    return text
+    return text, False
 
 
 def _precheck(text: str, profile: Profile) -> str | None:

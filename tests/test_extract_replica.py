@@ -90,3 +90,19 @@ def test_soft_404_and_list_pages_give_no_record():
     assert isinstance(extract(render.list_all_page(SITE, 1), f"{ROOT}/news/article.html?no=1"),
                       Skip)
     assert isinstance(extract(render.home_page(SITE), f"{ROOT}/"), Skip)
+
+
+@pytest.mark.parametrize("mend", [
+    lambda page: page,
+    lambda page: '<?xml version="1.0" encoding="utf-8"?>\n' + page,  # bytes path declines
+    lambda page: page.replace("</p>", "\x0b</p>", 1),  # a character lxml refuses
+])
+def test_bytes_and_their_text_give_the_same_record(mend):
+    """UTF-8 bytes are handed to the parser as they are, text as text: whichever way a
+    page comes in, the record is the same, page for page."""
+    for art in sorted(SITE.articles.values(), key=lambda a: a.id)[:60]:
+        page = mend(render.article_page(SITE, art))
+        url = f"{ROOT}/news/article.html?no={art.id}"
+        record = extract(page.encode("utf-8"), url)
+        assert not isinstance(record, Skip), record
+        assert record == extract(page, url)
