@@ -164,8 +164,8 @@ def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None
         process.crawl(crawler, site=site, **(spider_args or {}))
         crawlers.append(crawler)
     # What start-up made (modules, settings, the profile) lives as long as the process:
-    # frozen, the garbage collector stops scanning it at every full collection.
-    gc.collect()
+    # frozen, the garbage collector stops scanning it at every full collection.  No
+    # collection first: it found 30 unreachable objects, for 40 ms of CPU.
     gc.freeze()
     process.start()
     return [c.stats for c in crawlers]
