@@ -21,7 +21,6 @@ import os
 import secrets
 import socket
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -336,6 +335,9 @@ def warc_files(archive: Path) -> list[Path]:
     return sorted(directory.glob(f"*{WARC_SUFFIX}")) if directory.is_dir() else []
 
 
+_INFLATE_STEP = 1 << 20  # bytes of output at most per decompression call
+
+
 def gzip_complete_end(path: Path) -> int:
     """Offset where the last complete gzip member of ``path`` ends.
 
@@ -348,15 +350,17 @@ def gzip_complete_end(path: Path) -> int:
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             while chunk:
-                member.decompress(chunk)  # output discarded: only boundaries matter here
-                if not member.eof:
-                    position += len(chunk)
-                    break
-                used = len(chunk) - len(member.unused_data)
-                position += used
-                good = position
-                chunk = member.unused_data
-                member = zlib.decompressobj(31)
+                # Output discarded (only boundaries matter here) and bounded: a megabyte of
+                # well-compressed input can stand for a gigabyte.
+                member.decompress(chunk, _INFLATE_STEP)
+                if member.eof:
+                    position += len(chunk) - len(member.unused_data)
+                    good = position
+                    chunk = member.unused_data
+                    member = zlib.decompressobj(31)
+                else:
+                    position += len(chunk) - len(member.unconsumed_tail)
+                    chunk = member.unconsumed_tail
     return good
 
 
@@ -407,27 +411,25 @@ def repair_open_files(directory: Path) -> list[tuple[str, int]]:
     return repaired
 
 
-def read_record_at(archive: Path, location: dict[str, Any]) -> Any:
-    """Open the record a ``warc`` pointer names; returns (record, payload bytes)."""
+def _pointed_file(archive: Path, location: dict[str, Any]) -> Path:
     path = warc_dir(archive) / location["filename"]
     if not path.exists():  # still being written by a running crawl
         path = path.with_name(path.name + OPEN_SUFFIX)
-    with path.open("rb") as handle:
+    return path
+
+
+def record_headers_at(archive: Path, location: dict[str, Any]) -> Any:
+    """The record a ``warc`` pointer names, its headers read and its payload not: a
+    pointer's length is not trusted with memory (a damaged one could say gigabytes)."""
+    with _pointed_file(archive, location).open("rb") as handle:
+        handle.seek(location["offset"])
+        return next(iter(ArchiveIterator(handle)))
+
+
+def read_record_at(archive: Path, location: dict[str, Any]) -> Any:
+    """Open the record a ``warc`` pointer names; returns (record, payload bytes)."""
+    with _pointed_file(archive, location).open("rb") as handle:
         handle.seek(location["offset"])
         chunk = handle.read(location["length"])
     record = next(iter(ArchiveIterator(BytesIO(chunk))))
     return record, record.content_stream().read()
-
-
-def iter_responses(archive: Path) -> Iterator[tuple[str, int, int, Any, bytes]]:
-    """(file name, offset, length, record, decoded payload) of every response record."""
-    for path in warc_files(archive):
-        with path.open("rb") as handle:
-            records = ArchiveIterator(handle)
-            for record in records:
-                if record.rec_type != "response":
-                    continue
-                payload = record.content_stream().read()
-                records.read_to_end()
-                yield (path.name, records.get_record_offset(), records.get_record_length(),
-                       record, payload)

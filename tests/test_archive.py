@@ -1,7 +1,9 @@
 """WARC snapshots, index, verify, re-extraction and WACZ, on a real crawl of the replica."""
 
 import json
+import os
 import re
+import subprocess
 import zipfile
 from collections import Counter
 
@@ -185,3 +187,51 @@ def test_archive_commands_reject_a_directory_that_is_no_archive(tmp_path):
         result = run(NEWSARC, command, str(tmp_path))
         assert result.returncode == 2, command
         assert result.stderr.decode().startswith(f"newsarc {command}: "), command
+
+
+class _Zeros:
+    """A seekable stream of ``size`` zero bytes, never held in memory at once."""
+
+    def __init__(self, size):
+        self.size, self.position = size, 0
+
+    def read(self, n=-1):
+        n = self.size - self.position if n is None or n < 0 else n
+        n = max(0, min(n, self.size - self.position, 1 << 20))
+        self.position += n
+        return bytes(n)
+
+    def tell(self):
+        return self.position
+
+    def seek(self, offset, whence=0):
+        self.position = offset if whence == 0 else self.size + offset
+        return self.position
+
+
+def test_verify_streams_a_record_too_large_to_hold(tmp_path):
+    """A 300 MB response (zeros: a few hundred kB compressed) is checked in chunks: its
+    digests still checked, and verify's memory stays far below the record's size."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    size = 300 * 2**20
+    (tmp_path / "warc").mkdir()
+    path = tmp_path / "warc" / "newsarc-20000101000000000-x-1-abcdef.warc.gz"
+    with path.open("wb") as handle:
+        http = StatusAndHeaders("200 OK", [("Content-Type", "application/octet-stream"),
+                                           ("Content-Length", str(size))],
+                                protocol="HTTP/1.1")
+        WARCWriter(handle, gzip=True).write_record(WARCWriter(None).create_warc_record(
+            "http://example.test/big.bin", "response", payload=_Zeros(size), length=size,
+            http_headers=http))
+    assert path.stat().st_size < size // 100
+    # Its output is a line or two: waited for (and its peak memory read) before reading it.
+    process = subprocess.Popen([NEWSARC, "verify", str(tmp_path)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    output = process.stdout.read().decode()
+    process.stdout.close()
+    assert os.waitstatus_to_exitcode(status) == 0, output[-2000:]
+    assert "1 WARC files, 1 records with digests checked" in output
+    assert usage.ru_maxrss < 150 * 1024  # KiB: far below the 300 MiB record
