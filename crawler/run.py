@@ -142,6 +142,12 @@ def _after_worker(stats: Any, out: Path) -> dict[str, Any]:
     return summary
 
 
+# What Scrapy reads from the process's settings, not from each crawler's: the resolver and
+# the reactor's thread pool (DNS lookups run there).
+_PROCESS_SETTINGS = ("TWISTED_DNS_RESOLVER", "DNS_RESOLVER", "DNS_TIMEOUT", "DNSCACHE_ENABLED",
+                     "DNSCACHE_SIZE", "REACTOR_THREADPOOL_MAXSIZE")
+
+
 def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None) -> list[Any]:
     """Run one ``outlet`` crawler per (settings, site) in one reactor; their stats."""
     from scrapy import signals
@@ -155,6 +161,10 @@ def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None
     shared = Settings()
     shared.setmodule("crawler.settings", priority="project")
     shared.set("LOG_LEVEL", jobs[0][0].get("LOG_LEVEL"), priority="project")
+    first = jobs[0][0]
+    for name in _PROCESS_SETTINGS:  # given with -s: the first site's hold for the process
+        if (first.getpriority(name) or 0) > (shared.getpriority(name) or 0):
+            shared.set(name, first[name], priority="project")
     process = CrawlerProcess(shared)
     crawlers = []
     for number, (settings, site) in enumerate(jobs):

@@ -314,3 +314,26 @@ def test_writers_take_back_what_a_full_disk_cut_off(tmp_path):
     data = (tmp_path / "articles.jsonl").read_bytes()
     assert data.endswith(b"\n") and len(data) <= 150_000
     assert len(list(read_records(tmp_path / "articles.jsonl"))) == data.count(b"\n")
+
+
+def test_a_site_whose_name_does_not_resolve(tmp_path, monkeypatch):
+    """No name server is asked: the crawl's resolver (Scrapy's ``TWISTED_DNS_RESOLVER``,
+    given with -s like any other setting) answers that the name does not exist.  Every
+    start URL is retried, then listed with the reason, and the run exits 1; a second run
+    meets the same."""
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # for tests.resolvers
+    monkeypatch.setenv("ASKED_NAMES", str(tmp_path / "asked.txt"))
+    command = [NEWSARC, "crawl", "http://news.example.test", "--out", str(tmp_path),
+               "--no-throttle", "-s", "TWISTED_DNS_RESOLVER=tests.resolvers.NothingResolves",
+               "-s", "NEWSARC_RETRY_BACKOFF=0.05"]
+    for _run in range(2):
+        result = run(*command)
+        output = result.stdout.decode() + result.stderr.decode()
+        assert result.returncode == 1, output[-3000:]
+        assert "failed            3, to be retried by the next run" in output
+        for path in ("/", "/news/article_list_all.html?page=1", "/data/rss/news.xml"):
+            assert (f"http://news.example.test{path}  could not connect: DNS lookup failed"
+                    in output), output[-3000:]
+    assert json.loads(sorted((tmp_path / "runs").glob("*.json"))[-1].read_text())[
+        "exit_code"] == 1
+    assert set((tmp_path / "asked.txt").read_text().split()) == {"news.example.test"}
