@@ -140,8 +140,8 @@ def alive(pid):
 def test_a_killed_crawl_takes_its_extraction_process_with_it(tmp_path):
     with Replica(size=30, latency=0.5) as slow:  # a crawl that lasts
         crawl = subprocess.Popen([NEWSARC, "crawl", slow.url, "--out", str(tmp_path),
-                                  "--no-throttle"], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+                                  "--no-throttle", "-s", "NEWSARC_EXTRACT_PROCESSES=1"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         workers = []
         while not workers and time.monotonic() < deadline:
