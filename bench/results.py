@@ -168,14 +168,19 @@ def end_to_end(size: int, scratch: Path) -> tuple[str, dict[str, float]]:
         # within minutes, so one run of each could compare a fast minute with a slow one.
         # Each round ends with the CPU bar measured in its own process, so each run's CPU is
         # compared with a bar of the same minutes (pairs, not one bar for all).
+        # The plain script runs in each round too: the wall-time target is a ratio of
+        # runs of the same minutes as well.
         runs: dict[str, list[Run]] = {label: [] for label, _extra in modes}
-        bars = []
+        bars, plains = [], []
+        plain_command = [sys.executable, str(HERE / "plain_script.py"), url,
+                         str(scratch / "plain.jsonl")]
         for _ in range(REPEATS):
             for label, extra in modes:
                 out = scratch / f"newsarc{label}"
                 shutil.rmtree(out, ignore_errors=True)
                 runs[label].append(measured(crawl_command(url, out, "--no-throttle", *extra)))
             bars.append(bar_in_child(size))
+            plains.append(measured(plain_command))
         numbers["bar_ms"] = statistics.median(bars)
         for label, _extra in modes:
             out = scratch / f"newsarc{label}"
@@ -194,18 +199,21 @@ def end_to_end(size: int, scratch: Path) -> tuple[str, dict[str, float]]:
                          "corpus + catalog + WARC + CDXJ"))
             numbers[f"newsarc{label}_cpu_ms"] = 1000 * run.cpu / articles
             numbers[f"newsarc{label}_wall"] = run.wall
+            numbers[f"newsarc{label}_wall_ratio"] = statistics.median(
+                r.wall / p.wall for r, p in zip(runs[label], plains, strict=True))
         # What the crawl leaves to the first text search: the full-text index of its texts.
         search = measured([NEWSARC, "search", str(out), "삼성전자", "--limit", "1"])
         rows.append(("… then the first `newsarc search` (adds the crawl's texts to the "
                      "full-text index)", search, articles, "-", 0, "trigram index"))
         numbers["first_search_cpu_ms"] = 1000 * search.cpu / articles
 
-        plain = measured([sys.executable, str(HERE / "plain_script.py"), url,
-                          str(scratch / "plain.jsonl")])
+        plain = median(plains)
         done = lines(scratch / "plain.jsonl")
         rows.append(("plain script (urllib + trafilatura)", plain, done, done + done // 20 + 1,
                      0, "JSON lines only"))
         numbers["plain_wall"] = plain.wall
+        walls = sorted(p.wall for p in plains)
+        numbers["plain_spread"] = f"{walls[0]:.1f}-{walls[-1]:.1f}"
 
         wget_dir = scratch / "wget"
         wget_dir.mkdir()
@@ -244,12 +252,12 @@ def end_to_end(size: int, scratch: Path) -> tuple[str, dict[str, float]]:
         "",
         "CPU ms / article divides the process's CPU by the articles it archived (Scrapy "
         "alone: by newsarc's). The plain script's requests are its articles and list pages.",
-        f"newsarc's rows are the medians of {REPEATS} runs of each mode, alternating "
-        f"(CPU s of the runs: {numbers['newsarc_spread']}, and "
-        f"{numbers['newsarc_pool_spread']} with the extraction process). Start-up (imports, "
-        "Scrapy's set-up) is "
-        "about 1 s of each newsarc run's CPU. The first search after a crawl pays for the "
-        "full-text index the crawl leaves to it.",
+        f"newsarc's rows and the plain script's are the medians of {REPEATS} rounds, each "
+        "round running each of them once (CPU s of newsarc's runs: "
+        f"{numbers['newsarc_spread']}, and {numbers['newsarc_pool_spread']} with the "
+        f"extraction process; wall s of the plain script's: {numbers['plain_spread']}). "
+        "Start-up (imports, Scrapy's set-up) is about 1 s of each newsarc run's CPU. The "
+        "first search after a crawl pays for the full-text index the crawl leaves to it.",
     ]
     return "\n".join(table), numbers
 
@@ -456,10 +464,10 @@ def verdicts(e2e: dict[str, float], pages: dict[str, float], scale_rss: float) -
          f"{extraction / meta:.2f}", "<= 0.5", extraction / meta <= 0.5),
         ("CPU of Scrapy alone per article / trafilatura.extract(with_metadata=True)",
          f"{e2e['scrapy_floor_ms'] / meta:.2f}", "the floor", None),
-        ("wall time / plain script's", f"{e2e['newsarc_wall'] / e2e['plain_wall']:.2f}",
-         "<= 0.5", e2e["newsarc_wall"] / e2e["plain_wall"] <= 0.5),
+        (f"wall time / plain script's (median of {REPEATS} rounds, the script run in each)",
+         f"{e2e['newsarc_wall_ratio']:.2f}", "<= 0.5", e2e["newsarc_wall_ratio"] <= 0.5),
         ("wall time with an extraction process / plain script's",
-         f"{e2e['newsarc_pool_wall'] / e2e['plain_wall']:.2f}", "reported", None),
+         f"{e2e['newsarc_pool_wall_ratio']:.2f}", "reported", None),
         ("wall time / wget's", f"{e2e['newsarc_wall'] / e2e['wget_wall']:.2f}", "reported",
          None),
         ("peak RSS at the scale run", f"{scale_rss:.0f} MiB", "< 300 MB",
