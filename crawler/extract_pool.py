@@ -5,9 +5,9 @@ catalog on one side, parsing and extraction on the other.  With
 ``NEWSARC_EXTRACT_PROCESSES = N`` the spider hands each article page's bytes to one of N
 worker processes and goes on downloading while it parses; the record comes back to the
 spider, which stores it as before.  It is a trade, so not the default (0, in the crawl's
-own process): on two cores a flat-out crawl takes about 12 % less time and 7 % more CPU
-(the worker's own start-up, pages through a pipe), and a polite crawl waits on its
-download delay, not on the CPU.
+own process): it costs 7-20 % more CPU (the worker's own start-up, pages through a pipe)
+and 60 % more memory, and saves wall time only where the second core is really spare; a
+polite crawl waits on its download delay, not on the CPU.
 
 Each worker has a pipe of its own, which the crawl's event loop watches: no threads in the
 crawl process (``concurrent.futures``' pool needs three, and their contention for the

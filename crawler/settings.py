@@ -103,8 +103,9 @@ NEWSARC_OUT = None  # the archive directory (required): -s NEWSARC_OUT=DIR or -a
 NEWSARC_PROFILE = "newmediatimes"  # outlet profile: a bundled name or a .toml path
 # Processes that parse article pages while the crawl goes on downloading
 # (crawler/extract_pool.py); 0: in the crawl's own process.  A polite crawl waits on its
-# download delay, not the CPU.  Flat out (--no-throttle), 1 uses a spare core: about 12 %
-# less wall time for about 7 % more CPU and 60 % more memory (bench/results.md).
+# download delay, not the CPU.  Flat out (--no-throttle), 1 uses a spare core, for 7-20 %
+# more CPU and 60 % more memory, and less wall time when the core is really spare
+# (README, Performance).
 NEWSARC_EXTRACT_PROCESSES = 0
 # Stop after writing this many articles: Scrapy's own CLOSESPIDER_ITEMCOUNT (0: no limit).
 CLOSESPIDER_ITEMCOUNT = 0
