@@ -14,9 +14,10 @@ class CorpusPipeline:
     """Stores each new article version: ``DIR/articles.jsonl`` first, then the catalog.
 
     A record whose body is already stored for its id (a re-fetch of an unchanged article)
-    is dropped; a changed body is stored as the next ``version``.  Scrapy's own
-    ``CLOSESPIDER_ITEMCOUNT`` stops the crawl after that many stored records; records
-    still in flight when it fires are dropped here, so the limit is exact.
+    is dropped; a changed body is stored as the next ``version``.  With a limit
+    (``NEWSARC_MAX_ARTICLES``, or Scrapy's own ``CLOSESPIDER_ITEMCOUNT``) the spider is
+    told once it is reached (``crawler/limit.py``), and records still in flight then are
+    dropped here, so the limit is exact.
 
     A corpus or catalog write that fails for want of disk stops the crawl
     (``crawler/storage.py``); the record is not half-stored (the corpus takes its partial
@@ -25,7 +26,8 @@ class CorpusPipeline:
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        self.max_articles = crawler.settings.getint("CLOSESPIDER_ITEMCOUNT")
+        self.max_articles = (crawler.settings.getint("NEWSARC_MAX_ARTICLES")
+                             or crawler.settings.getint("CLOSESPIDER_ITEMCOUNT"))
         self.written = 0
 
     @classmethod
@@ -34,7 +36,7 @@ class CorpusPipeline:
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         if self.max_articles and self.written >= self.max_articles:
-            raise DropItem("max-articles reached")
+            raise DropItem("max-articles reached", log_level="DEBUG")  # counted, not logged
         if storage_stopped(self.crawler):
             raise DropItem("the archive cannot be written", log_level="DEBUG")
         try:
@@ -50,4 +52,6 @@ class CorpusPipeline:
             raise DropItem(f"article {item['id']} unchanged")
         self.written += 1
         self.crawler.stats.inc_value("newsarc/articles/written")
+        if self.written == self.max_articles:
+            self.crawler.spider.enough = True
         return item

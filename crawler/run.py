@@ -46,7 +46,7 @@ def crawl_settings(site: str, out: str | Path, options: CrawlOptions) -> Any:
         {
             "NEWSARC_OUT": str(out),
             "NEWSARC_PROFILE": options.profile,
-            "CLOSESPIDER_ITEMCOUNT": options.max_articles,
+            "NEWSARC_MAX_ARTICLES": options.max_articles,
             "LOG_LEVEL": "INFO" if verbose else ("ERROR" if quiet else "WARNING"),
             "NEWSARC_QUIET": quiet,
             "NEWSARC_LOCK_HELD": True,

@@ -81,6 +81,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.WarcMiddleware": 950,
     # Last before the downloader: only the configured site, whatever asks for what.
     "crawler.scope.ScopeMiddleware": 960,
+    # First: once --max-articles are stored, nothing but their page requisites.
+    "crawler.limit.ArticleLimitMiddleware": 50,
     # Retries wait: Retry-After when the server gives one, else exponential backoff.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.resilience.BackoffRetryMiddleware": 550,
@@ -107,7 +109,10 @@ NEWSARC_PROFILE = "newmediatimes"  # outlet profile: a bundled name or a .toml p
 # more CPU and 60 % more memory, and less wall time when the core is really spare
 # (README, Performance).
 NEWSARC_EXTRACT_PROCESSES = 0
-# Stop after writing this many articles: Scrapy's own CLOSESPIDER_ITEMCOUNT (0: no limit).
+# Stop after writing this many articles (0: no limit), once their page requisites are
+# fetched too (crawler/limit.py); `--max-articles N` sets it.  Scrapy's own
+# CLOSESPIDER_ITEMCOUNT also works, and stops at once: the last articles may miss photos.
+NEWSARC_MAX_ARTICLES = 0
 CLOSESPIDER_ITEMCOUNT = 0
 NEWSARC_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: none)
 NEWSARC_QUIET = False  # only the one-line summary at the end (for cron)

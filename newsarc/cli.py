@@ -178,7 +178,7 @@ def _crawl_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true",
                         help="print only a one-line summary (for cron)")
     parser.add_argument("--max-articles", type=int, default=0, metavar="N",
-                        help="stop after writing N articles")
+                        help="stop after writing N articles (and their photos)")
     parser.add_argument("--no-throttle", action="store_true",
                         help="no delay, no AutoThrottle, 16 concurrent requests (loopback only)")
     parser.add_argument("--profile", default="newmediatimes", help="outlet profile name or file")

@@ -75,11 +75,17 @@ def test_full_recrawl_appends_nothing_when_nothing_changed(replica, tmp_path):
     assert f"unchanged, not rewritten: {len(replica.site.articles)}" in summary
 
 
-def test_max_articles_is_exact(replica, tmp_path):
-    crawl(replica, tmp_path, "--max-articles", "5")
+def test_max_articles_is_exact_and_keeps_what_its_articles_show(replica, tmp_path):
+    """Exactly N articles, each with its photos archived (Scrapy's own item limit stops
+    at once, and the last articles' photos were lost), and the run reported partial."""
+    replica.request_log.clear()
+    output = crawl(replica, tmp_path, "--max-articles", "5")
     records = list(read_records(tmp_path / "articles.jsonl"))
     assert len(records) == 5
     assert len({r["id"] for r in records}) == 5
+    photos = [urlsplit(i["url"]).path for r in records for i in r["images"]]
+    assert photos and set(photos) <= set(replica.request_log)
+    assert "partial: 5 new" in output
 
 
 def test_page_requisites_follow_their_setting(replica, tmp_path):

@@ -40,7 +40,7 @@ from urllib.parse import parse_qs, parse_qsl, urljoin, urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -48,6 +48,7 @@ from archive.catalog import Catalog, has_catalog
 from archive.session import ArchiveSession
 from archive.timeutil import KST, fetched_at, utc_now_iso
 from crawler.extract_pool import ExtractionDied, ExtractionPool
+from crawler.limit import EnoughArticles
 from crawler.profile import load_profile
 from crawler.resilience import BadPage, attempts, describe_failure, original_url
 from crawler.skip import Skip
@@ -131,6 +132,7 @@ class OutletSpider(scrapy.Spider):
         self.recheck_days = float(recheck_days)
         self.id_range = (int(from_id), int(to_id)) if mode == "backfill" else None
         self.gaps_probed = False
+        self.enough = False  # set by the pipeline once --max-articles are stored
         # Article numbers this run has asked for by following links.  Pages link to the
         # same articles over and over (about 25 links a page); a number asked for once is
         # not turned into a Request again, which spares each repeat Scrapy's spider
@@ -257,7 +259,10 @@ class OutletSpider(scrapy.Spider):
             yield request
 
     def on_idle(self) -> None:
-        """When the crawl runs dry: probe the gaps in the article numbers, once."""
+        """When the crawl runs dry: probe the gaps in the article numbers, once.  With
+        --max-articles reached, the queue has drained of all but page requisites: done."""
+        if self.enough:
+            raise CloseSpider("closespider_itemcount")  # Scrapy's reason for its own limit
         if self.gaps_probed or self.distributed or self.session is None \
                 or storage_stopped(self.crawler):
             return  # workers leave gaps to the next run
@@ -405,12 +410,18 @@ class OutletSpider(scrapy.Spider):
             if warc:
                 result["warc"] = warc
             self._capture(number, response, warc)
+            # Stored unless --max-articles were reached before it (then the pipeline drops
+            # it); a stored article's photos are fetched even if it was the last one
+            # (crawler/limit.py).  The record goes first: records reach the corpus in the
+            # order their pages were fetched, as re-extraction from the WARC files finds them.
+            wanted = not self.enough
             yield result
-            if self.settings.getbool("NEWSARC_PAGE_REQUISITES"):
+            if self.settings.getbool("NEWSARC_PAGE_REQUISITES") and wanted:
                 for request in self._requisite_requests(text, response.url):
                     yield request
-        for request in self._article_requests(_HREF_RE.findall(text), response.url):
-            yield request
+        if not self.enough:
+            for request in self._article_requests(_HREF_RE.findall(text), response.url):
+                yield request
 
     async def _extract(self, response: Response) -> dict[str, Any] | Skip:
         """The page's record or skip, here or in the extraction pool.  Bytes and their
@@ -476,6 +487,9 @@ class OutletSpider(scrapy.Spider):
         (robots.txt, scope) are counted only."""
         if storage_stopped(self.crawler):
             return  # requests cancelled because the archive cannot be written
+        if failure.check(EnoughArticles):
+            self._count("not_fetched/max_articles")
+            return
         category, reason = describe_failure(failure, self.settings)
         request = failure.request  # type: ignore[attr-defined]
         url = original_url(request)
