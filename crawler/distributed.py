@@ -64,6 +64,11 @@ def settings_for(
         "NEWSARC_ARCHIVE": str(archive),
         "NEWSARC_OUT": str(archive / "shards" / worker),
         "NEWSARC_WARC_PREFIX": f"newsarc-{worker}",
+        # A worker stops at once at --max-articles (Scrapy's own limit): finishing its
+        # articles' photos (crawler/limit.py) would take requests off the shared queue and
+        # drop them, and the other workers would never see those.
+        "CLOSESPIDER_ITEMCOUNT": base.getint("NEWSARC_MAX_ARTICLES"),
+        "NEWSARC_MAX_ARTICLES": 0,
         "EXTENSIONS": {**base.getdict("EXTENSIONS"),
                        "crawler.distributed.RedisCoordinator": 100},
         "ITEM_PIPELINES": {**base.getdict("ITEM_PIPELINES"),
