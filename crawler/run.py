@@ -142,10 +142,10 @@ def _after_worker(stats: Any, out: Path) -> dict[str, Any]:
     return summary
 
 
-# What Scrapy reads from the process's settings, not from each crawler's: the resolver and
-# the reactor's thread pool (DNS lookups run there).
-_PROCESS_SETTINGS = ("TWISTED_DNS_RESOLVER", "DNS_RESOLVER", "DNS_TIMEOUT", "DNSCACHE_ENABLED",
-                     "DNSCACHE_SIZE", "REACTOR_THREADPOOL_MAXSIZE")
+# What Scrapy reads from the process's settings, not from each crawler's: the log level,
+# the resolver and the reactor's thread pool (DNS lookups run there).
+_PROCESS_SETTINGS = ("LOG_LEVEL", "TWISTED_DNS_RESOLVER", "DNS_RESOLVER", "DNS_TIMEOUT",
+                     "DNSCACHE_ENABLED", "DNSCACHE_SIZE", "REACTOR_THREADPOOL_MAXSIZE")
 
 
 def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None) -> list[Any]:
@@ -160,9 +160,8 @@ def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None
     # crawler, and equal priority would overwrite one outlet's settings with another's.
     shared = Settings()
     shared.setmodule("crawler.settings", priority="project")
-    shared.set("LOG_LEVEL", jobs[0][0].get("LOG_LEVEL"), priority="project")
     first = jobs[0][0]
-    for name in _PROCESS_SETTINGS:  # given with -s: the first site's hold for the process
+    for name in _PROCESS_SETTINGS:  # set for the crawl: the first site's hold for the process
         if (first.getpriority(name) or 0) > (shared.getpriority(name) or 0):
             shared.set(name, first[name], priority="project")
     process = CrawlerProcess(shared)
