@@ -31,7 +31,9 @@ class ArticleLimitMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArticleLimitMiddleware:
         if not crawler.settings.getint("NEWSARC_MAX_ARTICLES"):
-            raise NotConfigured("no article limit")
+            # No message: Scrapy logs a NotConfigured that has one as a warning, and a
+            # crawl without a limit is the usual case, nothing to warn about.
+            raise NotConfigured
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:

@@ -14,6 +14,9 @@ filter and the page would vanish from the crawl without a trace.
 :func:`describe_failure` turns what reached a request's errback into a short category (for
 the run's counters) and a reason (for the failures table and the summary), or says that the
 request was refused on purpose (robots.txt, scope) and is no failure to retry.
+
+A robots.txt that cannot be downloaded is one line (:class:`BriefRobotsTxtErrors`), not
+Scrapy's traceback: the same cause fails the site's pages, and the summary lists those.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urljoin
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -53,6 +56,42 @@ class RedirectLoop(IgnoreRequest):
 
 class BadPage(Exception):
     """A 200 answer that cannot be the page (empty, binary, cut off), after retries."""
+
+
+class BriefRobotsTxtErrors(logging.Filter):
+    """An extension: a robots.txt that could not be downloaded is logged as one warning.
+
+    Scrapy's RobotsTxtMiddleware logs it at ERROR with the whole traceback (sixty lines
+    of Twisted and asyncio frames), which is noise where it is most often seen: a site
+    that is down, whose pages then fail too and are listed in the summary, or a cron job
+    that wants nothing but that summary (``--quiet`` keeps errors).  Scrapy then crawls
+    the site as if it had no robots.txt; the warning says so.  Taken out of ``EXTENSIONS``,
+    Scrapy's own record comes back.
+    """
+
+    LOGGER = "scrapy.downloadermiddlewares.robotstxt"
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> BriefRobotsTxtErrors:
+        brief = cls()
+        logging.getLogger(cls.LOGGER).addFilter(brief)
+        crawler.signals.connect(brief.engine_stopped, signal=signals.engine_stopped)
+        return brief
+
+    def engine_stopped(self) -> None:
+        logging.getLogger(self.LOGGER).removeFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if (record.levelno < logging.ERROR or not record.exc_info
+                or not isinstance(args, dict) or "request" not in args):
+            return True
+        url = getattr(args["request"], "url", "")
+        record.msg = "robots.txt of %s could not be fetched (%s): crawled as if it had none"
+        record.args = (url.split("://", 1)[-1].split("/", 1)[0] or url, record.exc_info[1])
+        record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        record.exc_info = record.exc_text = None
+        return True
 
 
 def retry_after_seconds(value: bytes | str | None) -> float | None:

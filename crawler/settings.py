@@ -91,6 +91,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlReport": 500,
+    # A robots.txt that cannot be downloaded: one warning line, not Scrapy's traceback.
+    "crawler.resilience.BriefRobotsTxtErrors": 0,
 }
 # Scrapy imports every extension it lists, even one turned off, and the remote control
 # imports aiohttp's web server: a seventh of a crawl's start-up, for a server newsarc never

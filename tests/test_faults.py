@@ -22,7 +22,7 @@ from newsarc.replica import faults
 from newsarc.replica.content import build_site
 from newsarc.replica.server import Replica
 
-from .conftest import NEWSARC, REPO, run
+from .conftest import NEWSARC, REPO, free_port, run
 
 FAST = ("--no-throttle", "-s", "DOWNLOAD_TIMEOUT=2", "-s", "NEWSARC_RETRY_BACKOFF=0.5")
 
@@ -334,6 +334,30 @@ def test_a_site_whose_name_does_not_resolve(tmp_path, monkeypatch):
         for path in ("/", "/news/article_list_all.html?page=1", "/data/rss/news.xml"):
             assert (f"http://news.example.test{path}  could not connect: DNS lookup failed"
                     in output), output[-3000:]
+        assert "Traceback" not in output, output[-3000:]
     assert json.loads(sorted((tmp_path / "runs").glob("*.json"))[-1].read_text())[
         "exit_code"] == 1
     assert set((tmp_path / "asked.txt").read_text().split()) == {"news.example.test"}
+
+
+def test_a_site_that_is_down_is_reported_without_tracebacks(tmp_path):
+    """Nothing listens on the port.  Scrapy's robots.txt middleware logged the failed
+    robots.txt at ERROR with sixty lines of traceback, which ``--quiet`` (errors only, for
+    cron) printed on top of its one line; now it is one warning, and the pages that fail
+    for the same reason are listed by the summary."""
+    site = f"http://127.0.0.1:{free_port()}"
+    fast = (*FAST, "-s", "NEWSARC_RETRY_BACKOFF=0.05")
+    quiet = crawl(site, tmp_path / "quiet", *fast, "--quiet")
+    assert quiet.returncode == 1, quiet.stderr.decode()[-3000:]
+    assert quiet.stderr == b"", quiet.stderr.decode()[-3000:]
+    assert len(quiet.stdout.decode().splitlines()) == 1
+    assert "3 errors" in quiet.stdout.decode()
+
+    loud = crawl(site, tmp_path / "loud", *fast)
+    log = loud.stderr.decode()
+    assert loud.returncode == 1, log[-3000:]
+    assert "Traceback" not in log and " ERROR: " not in log, log[-3000:]
+    assert f"WARNING: robots.txt of {site[7:]} could not be fetched (Connection was refused" \
+        in log, log[-3000:]
+    assert "Disabled" not in log, log[-3000:]  # no warning for a setting left at its default
+    assert f"{site}/  could not connect: Connection was refused" in loud.stdout.decode()
