@@ -42,7 +42,6 @@ from crawler.urls import article_id, canonical_article_url, site_root
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DATE_RE = r"(\d{4})[.\-/](\d{1,2})[.\-/](\d{1,2})\.?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
 _REPORTER_RE = re.compile(r"([가-힣A-Za-z]{2,20}(?:\s*[·,]\s*[가-힣A-Za-z]{2,20})*)\s*기자")
-_SPACE_RE = re.compile(r"\s+")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # What pages in a language come in when they are not UTF-8 (tried after UTF-8).
 _LEGACY_ENCODINGS = {"ko": ("cp949",)}
@@ -281,8 +280,17 @@ def _first(tree: HtmlElement, profile: Profile, name: str) -> HtmlElement | None
 def _text_of(element: HtmlElement | None) -> str | None:
     if element is None:
         return None
-    text = _SPACE_RE.sub(" ", element.text_content().replace("\xa0", " ")).strip()
+    text = _squeeze(element.text_content())
     return text or None
+
+
+def _squeeze(text: str) -> str:
+    """Runs of whitespace (no-break spaces included) as one space, and none at the ends.
+
+    ``str.split`` splits on exactly what a ``\\s+`` regular expression matches in a string,
+    three times as fast: it runs on every line of every body.
+    """
+    return " ".join(text.split())
 
 
 def _meta(tree: HtmlElement, prop: str, normalize_date: bool = False) -> str | None:
@@ -500,8 +508,11 @@ def _page_paragraphs(tree: HtmlElement, profile: Profile) -> list[str]:
 
 @lru_cache(maxsize=32)
 def _unanchored(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """A profile's start-of-paragraph pattern, matching anywhere (its leading ``^`` dropped)."""
-    return re.compile(pattern.pattern.removeprefix("^"), pattern.flags)
+    """A profile's start-of-paragraph pattern, matching anywhere: its leading ``^`` dropped,
+    and the leading ``\\s*`` after it (the match becomes a space among spaces anyway).
+    Without a leading ``\\s*``, which matches everywhere, Python's ``re`` skips quickly to
+    where the pattern can start: a search of every line costs half as much."""
+    return re.compile(pattern.pattern.removeprefix("^").removeprefix(r"\s*"), pattern.flags)
 
 
 def _clean_paragraphs(lines: list[str], profile: Profile, not_body: set[str],
@@ -514,11 +525,11 @@ def _clean_paragraphs(lines: list[str], profile: Profile, not_body: set[str],
     """
     paragraphs: list[str] = []
     for line in lines:
-        text = _SPACE_RE.sub(" ", line.replace("\xa0", " ")).strip()
+        text = _squeeze(line)
         # The prefix opens the first paragraph the CMS wrote, which need not be the first
         # line left here, nor even the start of a line (text glued to it when markup between
         # them was lost): it is never the reporter's text, wherever it is.
-        text = _SPACE_RE.sub(" ", _unanchored(profile.byline_prefix).sub(" ", text)).strip()
+        text = _squeeze(_unanchored(profile.byline_prefix).sub(" ", text))
         if not text:
             continue
         if profile.ends_body(text):

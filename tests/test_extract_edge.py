@@ -119,3 +119,33 @@ def test_another_outlet_is_a_profile_file(tmp_path):
 def test_unknown_profile_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown outlet profile"):
         load_profile("no-such-outlet")
+
+
+def test_whitespace_is_squeezed_exactly_as_a_regular_expression_would():
+    """Paragraphs are normalized with ``str.split`` (three times as fast as ``\\s+``): it
+    must treat every code point as the expression does, no-break and ideographic spaces,
+    line and paragraph separators included."""
+    import re
+    import sys
+
+    from crawler.extract import _squeeze
+
+    space = re.compile(r"\s+")
+    spaces = [chr(c) for c in range(sys.maxunicode + 1)
+              if c not in range(0xD800, 0xE000) and space.fullmatch(chr(c))]
+    assert {"\xa0", "\u3000", "\u2028", "\x1c"} <= set(spaces)
+    assert spaces == [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    words = "가나다라마바사아자차카타파하" * 20
+    text = "".join(f"{w}{s}{s}" for w, s in zip(words[:len(spaces)], spaces, strict=True))
+    assert _squeeze(" \xa0" + text) == space.sub(" ", text).strip()
+
+
+def test_byline_prefix_after_leading_spaces_or_mid_line_is_removed():
+    from crawler.extract import _clean_paragraphs
+    from crawler.profile import load_profile
+
+    profile = load_profile("newmediatimes")
+    lines = ["  \u3000뉴미디어타임즈 김하늘 기자 | 첫 문단이다.",
+             "사진 설명이 붙은 문장 [경기] 뉴미디어타임즈 김하늘 기자 | 둘째 문단이다."]
+    assert _clean_paragraphs(lines, profile, set(), set()) == [
+        "첫 문단이다.", "사진 설명이 붙은 문장 둘째 문단이다."]
