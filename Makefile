@@ -27,7 +27,18 @@ demo: $(STAMP)
 
 distributed: $(DIST_STAMP)
 
-test: $(STAMP) $(DIST_STAMP)
+# ReplayWeb.page, the viewer archivists open WACZ files in: a test opens newsarc's WACZ in
+# it (Debian's chromium). Its npm package, pinned; npm checks the package's integrity.
+REPLAYWEB_VERSION := 2.5.3
+REPLAYWEB := .cache/replaywebpage-$(REPLAYWEB_VERSION)
+$(REPLAYWEB)/sw.js:
+	rm -rf $(REPLAYWEB) && mkdir -p $(REPLAYWEB)
+	cd $(REPLAYWEB) && npm pack --silent replaywebpage@$(REPLAYWEB_VERSION) >/dev/null \
+		&& tar xzf replaywebpage-$(REPLAYWEB_VERSION).tgz --strip-components=1 \
+			package/ui.js package/sw.js package/LICENSE \
+		&& rm replaywebpage-$(REPLAYWEB_VERSION).tgz
+
+test: $(STAMP) $(DIST_STAMP) $(REPLAYWEB)/sw.js
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
