@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.catalog import Catalog
 from archive.corpus import read_records
 from newsarc.replica.server import Replica
 
@@ -125,6 +126,33 @@ def killed_mid_crawl(site, redis_url, tmp_path):
     assert max(ids.values()) == 1
     verdict = run(NEWSARC, "verify", str(tmp_path))
     assert verdict.returncode == 0, verdict.stdout.decode()[-3000:]
+
+
+def test_gaps_a_distributed_run_leaves_are_probed_by_the_next(redis_url, tmp_path):
+    """No worker can probe the gaps when its run goes dry (none knows the shared queue is
+    empty for all, nor what the others stored), and a crawl run by workers alone never
+    probed them.  The next run's seeding worker probes those the merged catalog shows."""
+    with Replica(size=60) as site:
+        ids = sorted(site.site.articles)
+        gaps = {n for n in site.site.missing if ids[0] < n < ids[-1]}
+        assert gaps
+        summaries = []
+        for number in (1, 2):
+            workers = [start_worker(site, tmp_path, redis_url, f"run{number}-{i}")
+                       for i in range(2)]
+            for worker in workers:
+                out, err = worker.communicate(timeout=180)
+                assert worker.returncode == 0, err.decode()[-3000:]
+                summaries.append(out.decode())
+            assert run(NEWSARC, "merge", str(tmp_path)).returncode == 0
+            if number == 1:  # left: those no page links to (a deleted article may be linked)
+                left = set(Catalog(tmp_path).gaps())
+                assert left and left <= gaps, "the first run probes none"
+        catalog = Catalog(tmp_path)
+        assert catalog.gaps() == []
+        assert gaps <= catalog.missing_ids()
+        assert sum(f"gaps probed {len(left)}" in summary for summary in summaries[2:]) == 1
+        assert set(r["id"] for r in read_records(tmp_path / "articles.jsonl")) == set(ids)
 
 
 def test_a_pool_of_workers_crawls_several_outlets_into_their_own_archives(redis_url, tmp_path):

@@ -18,6 +18,8 @@ Modes (``-a mode=…``), with the archive's catalog as memory:
 
 In every mode, once the crawl runs dry, the numbers missing from the catalog between the
 lowest and highest known article are probed once; soft-404s are remembered as missing.
+(A distributed run's seeding worker probes those its archive's catalog shows, with its
+seeds: the gaps earlier runs left.)
 
 Nothing fetched is lost to a failure: a request that fails after its retries (an HTTP
 error, a timeout, a cut connection, a redirect loop, a page over the size cap, an article
@@ -218,8 +220,22 @@ class OutletSpider(scrapy.Spider):
                 yield self._request(self.root + "/", self.parse_home)
             yield self._list_request(LIST_ALL_PATH, {}, page=1)
             yield self._request(self.root + RSS_PATH, self.parse_rss)
+            if self.distributed:
+                for request in self._gap_probes(self.memory):
+                    yield request
         for request in self._retry_failed():
             yield request
+
+    def _gap_probes(self, memory: Any) -> Iterator[scrapy.Request]:
+        """Requests for the numbers between the lowest and highest article ``memory``
+        knows that are neither stored nor known to be missing (each probed once: a
+        soft-404 is remembered as missing)."""
+        gaps = memory.gaps()
+        if gaps:
+            self.crawler.stats.set_value("newsarc/gaps_probed", len(gaps))
+        for number in gaps:
+            self.asked.add(number)  # a link to it found later is not asked for again
+            yield self._article(number)
 
     def _retry_failed(self) -> Iterator[scrapy.Request]:
         """The URLs earlier runs failed on, requested again with the callback they had."""
@@ -260,19 +276,23 @@ class OutletSpider(scrapy.Spider):
 
     def on_idle(self) -> None:
         """When the crawl runs dry: probe the gaps in the article numbers, once.  With
-        --max-articles reached, the queue has drained of all but page requisites: done."""
+        --max-articles reached, the queue has drained of all but page requisites: done.
+
+        Distributed workers do not: no worker knows when the shared queue has run dry for
+        all of them, nor what the others found.  Their run's seeding worker probes, among
+        its seeds, the gaps the archive's catalog shows (merged from earlier runs), so a gap
+        opened by one run is probed by the next."""
         if self.enough:
             raise CloseSpider("closespider_itemcount")  # Scrapy's reason for its own limit
         if self.gaps_probed or self.distributed or self.session is None \
                 or storage_stopped(self.crawler):
-            return  # workers leave gaps to the next run
-        self.gaps_probed = True
-        gaps = self.catalog.gaps()
-        if not gaps:
             return
-        self.crawler.stats.set_value("newsarc/gaps_probed", len(gaps))
-        for number in gaps:
-            self.crawler.engine.crawl(self._article(number))
+        self.gaps_probed = True
+        probes = list(self._gap_probes(self.catalog))
+        if not probes:
+            return
+        for request in probes:
+            self.crawler.engine.crawl(request)
         raise DontCloseSpider
 
     # --- requests -----------------------------------------------------------------------
