@@ -45,7 +45,8 @@ COLUMNS = {
     "reporters": "bylined reporters, a JSON list",
     "body": "the reporter's paragraphs, separated by a blank line",
     "body_chars": "length of the body in characters",
-    "record": "the whole corpus record as JSON (hidden on this page; see a row's page)",
+    "record": "the rest of the corpus record as JSON, its body left empty: the body is the "
+              "body column (hidden on this page; see a row's page)",
 }
 
 

@@ -98,7 +98,7 @@ class CorpusWriter:
     def write(self, record: dict[str, Any]) -> str:
         """Append one record as a whole line, written at once so a crash loses at most this
         line; a failed write is cut off again before the error is raised.  Returns the
-        line (the catalog keeps the same JSON)."""
+        line."""
         line = dumps(record)
         data = memoryview(line.encode("utf-8"))
         start = self._handle.seek(0, os.SEEK_END)

@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from archive.catalog import Catalog
+from archive.catalog import Catalog, full_record_sql
 from archive.corpus import dumps
 from archive.query import Filters, replay_path, where
 from archive.timeutil import utc_now_iso
@@ -193,7 +193,8 @@ def _records(catalog: Catalog, clause: str, params: list[Any],
              tally: Tally) -> Iterator[dict[str, Any]]:
     """The selected records in (id, version) order, fetched in batches and tallied."""
     cursor = catalog.db.execute(
-        "SELECT t.record, (SELECT v.run_id FROM versions v WHERE v.id = t.id "
+        f"SELECT {full_record_sql('t')}, "
+        "(SELECT v.run_id FROM versions v WHERE v.id = t.id "
         f"AND v.version = t.version) {clause} ORDER BY t.id, t.version", params)
     while batch := cursor.fetchmany(BATCH_ROWS):
         for text, run_id in batch:

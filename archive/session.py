@@ -36,9 +36,8 @@ class ArchiveSession:
             self.catalog.seen_unchanged(record["id"], record.get("fetched_at") or "")
             return "unchanged"
         record["version"] = version
-        line = self.corpus.write(record)
-        self.catalog.add_version(record, self.run_id, corpus_bytes=self.corpus.tell(),
-                                 as_json=line.rstrip("\n"))
+        self.corpus.write(record)
+        self.catalog.add_version(record, self.run_id, corpus_bytes=self.corpus.tell())
         return "new" if version == 1 else "changed"
 
     def close(self) -> None:

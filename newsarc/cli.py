@@ -380,12 +380,13 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    from archive.catalog import full_record_sql
     from archive.query import open_catalog, replay_path
 
     catalog = open_catalog(args.archive)
     try:
-        rows = catalog.db.execute("SELECT record FROM texts WHERE id = ? ORDER BY version",
-                                  (args.id,)).fetchall()
+        rows = catalog.db.execute(f"SELECT {full_record_sql()} FROM texts WHERE id = ? "
+                                  "ORDER BY version", (args.id,)).fetchall()
         captures = catalog.db.execute(
             "SELECT kind, status, warc_date, warc_filename, warc_offset FROM captures "
             "WHERE id = ? ORDER BY warc_date", (args.id,)).fetchall()

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import shutil
+import sqlite3
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -295,6 +296,24 @@ def test_jsonl_is_the_corpus_plus_replay_path(archive, latest, tmp_path):
     rows = read_corpus_file(export_cli(archive, "jsonl", tmp_path / "corpus.jsonl"))
     assert rows == [{**r, "replay_path": expected_row(r)["replay_path"]} for r in latest]
     assert not (tmp_path / "README.md").exists()
+
+
+def test_the_catalog_keeps_each_body_once_and_exports_whole_records(archive, latest,
+                                                                     tmp_path):
+    """The ``record`` column holds everything but the body, which is the ``body`` column
+    (kept twice, it was two fifths of the catalog); a catalog of an older newsarc, with the
+    whole record in ``record``, exports the same records."""
+    with sqlite3.connect(archive / "catalog.sqlite") as db:
+        rows = db.execute("SELECT json_extract(record, '$.body'), body FROM texts").fetchall()
+    assert rows and all(kept == "" and body for kept, body in rows)
+    older = tmp_path / "older"
+    shutil.copytree(archive, older)
+    with sqlite3.connect(older / "catalog.sqlite") as db:
+        db.execute("UPDATE texts SET record = json_set(record, '$.body', body)")
+    expected = [{**r, "replay_path": expected_row(r)["replay_path"]} for r in latest]
+    for where in (archive, older):
+        exported = export_cli(where, "jsonl", tmp_path / f"{where.name}.jsonl")
+        assert read_corpus_file(exported) == expected
 
 
 # --- filters, against expectations computed from the JSONL --------------------------------
