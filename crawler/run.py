@@ -176,16 +176,8 @@ def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None
     # frozen, the garbage collector stops scanning it at every full collection.  No
     # collection first: it found 30 unreachable objects, for 40 ms of CPU.
     gc.freeze()
-    # A crawl allocates about 800 objects per page request and frees nearly all of them
-    # soon after: at Python's default (a young collection every 700 allocations) the
-    # collector ran 400 times per 1,000 articles for 2.5 % of the CPU; every 5,000, a
-    # third of that (gc.callbacks timing), for a few hundred kB more between collections.
-    gc.set_threshold(_YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
     process.start()
     return [c.stats for c in crawlers]
-
-
-_YOUNG_COLLECTION_EVERY = 5_000
 
 
 def _log_only_what_is_kept() -> None:
