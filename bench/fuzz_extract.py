@@ -15,8 +15,9 @@ Targets (the strategies are those of ``tests/test_extract_properties.py``):
 - hypothesis, ``cms-parts``: pages put together from the CMS's parts with good and broken
   texts, dates, URLs and image sources;
 - hypothesis, ``bytes`` / ``text``: arbitrary bytes and strings, arbitrary URLs;
-- atheris (if installed; ``pip install atheris``), ``atheris-bytes``: coverage-guided
-  libFuzzer mutation of raw replica page bytes (seed corpus: rendered pages);
+- atheris (if installed: the ``fuzz`` extra, ``pip install -e '.[fuzz]'``),
+  ``atheris-bytes``: coverage-guided libFuzzer mutation of raw replica page bytes (seed
+  corpus: rendered pages);
 - atheris, ``atheris-tree``: coverage-guided choice of lxml tree mutations.
 
 Per input: ``extract`` must not raise; a record must validate against the JSON Schema, a
