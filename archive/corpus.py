@@ -95,12 +95,10 @@ class CorpusWriter:
         version, digest = known
         return None if digest == record["content_hash"] else version + 1
 
-    def write(self, record: dict[str, Any]) -> str:
+    def write(self, record: dict[str, Any]) -> None:
         """Append one record as a whole line, written at once so a crash loses at most this
-        line; a failed write is cut off again before the error is raised.  Returns the
-        line."""
-        line = dumps(record)
-        data = memoryview(line.encode("utf-8"))
+        line; a failed write is cut off again before the error is raised."""
+        data = memoryview(dumps(record).encode("utf-8"))
         start = self._handle.seek(0, os.SEEK_END)
         try:
             while data:
@@ -112,7 +110,6 @@ class CorpusWriter:
             os.ftruncate(self._handle.fileno(), start)
             raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
         self.latest[record["id"]] = (record.get("version", 1), record["content_hash"])
-        return line
 
     def close(self) -> None:
         """Flush and fsync: the corpus is on disk when the crawl says it is done."""

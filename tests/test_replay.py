@@ -130,7 +130,7 @@ def replayweb_page(tmp_path: Path, wacz: Path, url: str) -> Path:
     /replay/, and a <replay-web-page> element pointing at the WACZ and one URL in it."""
     site = tmp_path / "site"
     (site / "replay").mkdir(parents=True)
-    for name in ("ui.js", "sw.js"):
+    for name in ("ui.js", "sw.js"):  # the replay frame's own page loads ui.js from /replay/
         shutil.copy(REPLAYWEB.parent / name, site / "replay" / name)
     shutil.copy(REPLAYWEB.parent / "ui.js", site / "ui.js")
     shutil.copy(wacz, site / "archive.wacz")
