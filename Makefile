@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DIST_VENV := .venv-distributed
 DIST_STAMP := $(DIST_VENV)/.installed
 
-.PHONY: demo test lint bench bench-more clean distributed
+.PHONY: demo test lint bench bench-instructions bench-more clean distributed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q crawler archive newsarc
 	$(BIN)/python bench/results.py --out bench/results.md
+
+# The CPU target counted in instructions (valgrind's callgrind), which the VM's noise does
+# not move: about 5 minutes; needs valgrind.
+bench-instructions: $(STAMP)
+	$(BIN)/python -m compileall -q crawler archive newsarc
+	$(BIN)/python bench/instructions.py --out bench/instructions-results.md
 
 # The detailed benchmarks behind the README's other tables (about 15 minutes more).
 bench-more: $(STAMP) $(DIST_STAMP)
