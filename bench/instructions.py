@@ -13,7 +13,12 @@ run time.  This bench states the CPU target in those counts:
 - **the bar, per page**: ``trafilatura.extract(with_metadata=True)`` on every article page
   of the ``--large`` replica (the pages that crawl archived) against a run that renders
   the same pages and extracts none; the difference divided by the pages.
-- **newsarc's extractor alone**, measured the same way, for the share extraction takes.
+- **newsarc's extractor alone**, measured the same way, and **Scrapy alone** fetching the
+  URLs each crawl fetched (``bench/scrapy_floor.py``), differenced the same way: the floor.
+
+trafilatura's count has none of its one-time set-up in it: on these pages htmldate never
+falls back to dateparser, whose first call compiles the patterns of some 200 locales (2-3 s
+of CPU); ``make bench`` warms its timed bar up on other pages for the same reason.
 
 The replica serves from a process of its own, natively; only the measured process runs
 under valgrind.  ``PYTHONHASHSEED`` is fixed, so that two runs hash alike.
@@ -23,7 +28,7 @@ keeps the timed targets; this table says whether the work newsarc does per artic
 within the target, which the timings alone cannot say on this machine.
 
 Run: ``.venv/bin/python bench/instructions.py [--small N] [--large N] [--out FILE]``
-(``make bench-instructions``, about 8 minutes on 2 cores; needs valgrind).
+(``make bench-instructions``, about 5 minutes on 2 cores; needs valgrind).
 """
 
 from __future__ import annotations
@@ -60,19 +65,23 @@ def instructions(command: list[str], scratch: Path, name: str) -> int:
     return int(found.group(1))
 
 
-def crawl(size: int, scratch: Path) -> tuple[int, int]:
-    """(instructions, articles written) of a full crawl of a replica of ``size``."""
-    replica, url = start_replica(size)
+def crawl(url: str, size: int, scratch: Path) -> tuple[int, int]:
+    """(instructions, articles written) of a full crawl of the replica of ``size`` at
+    ``url``."""
     out = scratch / f"crawl-{size}"
-    try:
-        count = instructions([sys.executable, NEWSARC, "crawl", url, "--out", str(out),
-                              "--quiet", "--no-throttle", "-s", "NEWSARC_PROGRESS_INTERVAL=0"],
-                             scratch, f"crawl-{size}")
-    finally:
-        replica.terminate()
-        replica.wait()
+    count = instructions([sys.executable, NEWSARC, "crawl", url, "--out", str(out),
+                          "--quiet", "--no-throttle", "-s", "NEWSARC_PROGRESS_INTERVAL=0"],
+                         scratch, f"crawl-{size}")
     articles = sum(1 for _ in (out / "articles.jsonl").open("rb"))
     return count, articles
+
+
+def scrapy_alone(size: int, scratch: Path) -> int:
+    """Instructions of Scrapy alone fetching the URLs the crawl of ``size`` fetched
+    (``bench/scrapy_floor.py``: a spider that does nothing), from the same replica."""
+    index = scratch / f"crawl-{size}" / "indexes" / "index.cdxj"
+    return instructions([sys.executable, str(HERE / "scrapy_floor.py"), str(index)],
+                        scratch, f"scrapy-{size}")
 
 
 def extraction(tool: str, size: int, pages: int, scratch: Path) -> int:
@@ -108,26 +117,31 @@ def extract_pages(tool: str, size: int, count: int) -> None:
 
 def measure(small: int, large: int, scratch: Path) -> dict[str, float]:
     """Every count, two processes at a time (the machine's two cores)."""
-    jobs = {
-        "crawl_small": lambda: crawl(small, scratch),
-        "crawl_large": lambda: crawl(large, scratch),
-        **{f"{tool}_none": (lambda t=tool: extraction(t, large, 0, scratch))
-           for tool in EXTRACTORS},
-        **{f"{tool}_all": (lambda t=tool: extraction(t, large, large, scratch))
-           for tool in EXTRACTORS},
-    }
-    with ThreadPoolExecutor(2) as pool:
-        futures = {name: pool.submit(job) for name, job in jobs.items()}
-        done = {name: future.result() for name, future in futures.items()}
-    (small_count, small_articles), (large_count, large_articles) = (
-        done["crawl_small"], done["crawl_large"])
+    replicas = {size: start_replica(size) for size in (small, large)}
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            crawls = {size: pool.submit(crawl, replicas[size][1], size, scratch)
+                      for size in (small, large)}
+            extractions = {(tool, pages): pool.submit(extraction, tool, large, pages, scratch)
+                           for tool in EXTRACTORS for pages in (0, large)}
+            (small_count, small_articles), (large_count, large_articles) = (
+                crawls[small].result(), crawls[large].result())
+            alone = {size: pool.submit(scrapy_alone, size, scratch) for size in (small, large)}
+            done = {key: future.result() for key, future in extractions.items()}
+            alone_counts = {size: future.result() for size, future in alone.items()}
+    finally:
+        for process, _url in replicas.values():
+            process.terminate()
+            process.wait()
+    more = large_articles - small_articles
     numbers = {
         "articles_small": small_articles, "articles_large": large_articles,
         "crawl_small": small_count, "crawl_large": large_count,
-        "newsarc_per_article": (large_count - small_count) / (large_articles - small_articles),
+        "newsarc_per_article": (large_count - small_count) / more,
+        "scrapy_per_article": (alone_counts[large] - alone_counts[small]) / more,
     }
     for tool in EXTRACTORS:
-        numbers[f"{tool}_per_page"] = (done[f"{tool}_all"] - done[f"{tool}_none"]) / large
+        numbers[f"{tool}_per_page"] = (done[tool, large] - done[tool, 0]) / large
     return numbers
 
 
@@ -135,6 +149,7 @@ def report(n: dict[str, float], seconds: float) -> str:
     bar = n["trafilatura_per_page"]
     ratio = n["newsarc_per_article"] / bar
     extract_share = n["newsarc_per_page"] / bar
+    floor = (n["scrapy_per_article"] + n["newsarc_per_page"]) / bar
     verdict = "met" if ratio <= 0.5 else "missed"
     m = 1e6
     return "\n".join([
@@ -156,11 +171,14 @@ def report(n: dict[str, float], seconds: float) -> str:
         "| `trafilatura.extract(with_metadata=True)`, the same article pages "
         f"| | **{bar / m:.1f} M** |",
         f"| newsarc's `extract()` alone, the same pages | | {n['newsarc_per_page'] / m:.1f} M |",
+        "| Scrapy alone fetching the same URLs, a spider that does nothing "
+        f"(`bench/scrapy_floor.py`), per article | | {n['scrapy_per_article'] / m:.1f} M |",
         "",
         f"**CPU target (at most half of trafilatura's per page): {ratio:.2f}, {verdict}.** "
-        f"Extraction alone is {extract_share:.2f} of the bar; the rest of each article's "
-        "count is fetching it and its photo through Scrapy, WARC records and index lines, "
-        "the catalog and the corpus line.",
+        f"Extraction alone is {extract_share:.2f} of the bar, and with Scrapy alone "
+        f"{floor:.2f} (the floor); the rest of each article's count is what the archive "
+        "adds: WARC records and index lines, the catalog, the corpus line, the spider's "
+        "links and page requisites, newsarc's middlewares.",
         "",
         "The crawl's count is per article archived, with everything a full crawl does "
         "for it (list pages, sitemaps and photos in proportion); start-up and the site's "
