@@ -150,7 +150,6 @@ def report(n: dict[str, float], seconds: float) -> str:
     ratio = n["newsarc_per_article"] / bar
     extract_share = n["newsarc_per_page"] / bar
     floor = (n["scrapy_per_article"] + n["newsarc_per_page"]) / bar
-    verdict = "met" if ratio <= 0.5 else "missed"
     m = 1e6
     return "\n".join([
         "# The CPU target in instructions",
@@ -174,7 +173,9 @@ def report(n: dict[str, float], seconds: float) -> str:
         "| Scrapy alone fetching the same URLs, a spider that does nothing "
         f"(`bench/scrapy_floor.py`), per article | | {n['scrapy_per_article'] / m:.1f} M |",
         "",
-        f"**CPU target (at most half of trafilatura's per page): {ratio:.2f}, {verdict}.** "
+        f"**newsarc's instructions per article / trafilatura's per page: {ratio:.2f}** (the "
+        "issue's target, at most 0.5, is stated in CPU time, which `make bench` measures; "
+        "README, Performance, says why the two differ). "
         f"Extraction alone is {extract_share:.2f} of the bar, and with Scrapy alone "
         f"{floor:.2f} (the floor); the rest of each article's count is what the archive "
         "adds: WARC records and index lines, the catalog, the corpus line, the spider's "

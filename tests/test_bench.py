@@ -5,9 +5,13 @@ keep the baselines honest: the plain script gets every article, Scrapy alone fet
 every URL it is given.
 """
 
+import importlib
 import json
 import os
+import shutil
 import sys
+
+import pytest
 
 from archive.index import index_path
 
@@ -45,3 +49,32 @@ def test_memory_of_a_process_tree_is_measured():
     finally:
         sys.path.remove(str(BENCH))
     assert 10 < tree_rss(os.getpid()) < 4096  # MiB: this pytest process, and its children
+
+
+def _bench_module(name: str):
+    sys.path.insert(0, str(BENCH))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_the_cpu_bar_warms_up_on_pages_it_does_not_measure():
+    results = _bench_module("results")
+    measured = results.sample_pages(40, 500)
+    warm = results.sample_pages(40, 500, half=1)
+    assert len(measured) == len(warm) == 20
+    assert not {url for _page, url in measured} & {url for _page, url in warm}
+    assert all(page.startswith(b"<!DOCTYPE html>") or b"<html" in page[:500]
+               for page, _url in measured + warm)
+
+
+@pytest.mark.skipif(not shutil.which("valgrind"), reason="needs valgrind")
+def test_instruction_counts_repeat_and_grow_with_the_work(tmp_path):
+    """What bench/instructions.py rests on: a count that does not move between runs."""
+    instructions = _bench_module("instructions").instructions
+    small = [instructions([sys.executable, "-c", "sum(range(100_000))"], tmp_path, f"s{i}")
+             for i in range(2)]
+    large = instructions([sys.executable, "-c", "sum(range(3_000_000))"], tmp_path, "large")
+    assert abs(small[0] - small[1]) < 0.01 * small[0]
+    assert large > small[0] + 20_000_000  # ~3M more additions, many instructions each
