@@ -93,13 +93,9 @@ def extraction(tool: str, size: int, pages: int, scratch: Path) -> int:
 
 def extract_pages(tool: str, size: int, count: int) -> None:
     """The child of :func:`extraction`: one untimed warm-up call, then ``count`` pages."""
-    from newsarc.replica import render
-    from newsarc.replica.content import build_site
+    from results import article_pages
 
-    site = build_site(size)
-    pages = [(render.article_page(site, a).encode(),
-              f"http://127.0.0.1/news/article.html?no={a.id}")
-             for a in sorted(site.articles.values(), key=lambda a: a.id)]
+    pages = article_pages(size)
     if tool == "trafilatura":
         import trafilatura
 

@@ -195,8 +195,10 @@ def end_to_end(size: int, scratch: Path) -> tuple[str, dict[str, float]]:
             numbers[f"newsarc{label}_spread"] = spread(runs[label])
             summary = last_summary(out)
             more = summary["articles_written"] - start_articles
-            ratios = [1000 * (r.cpu - st.cpu) / more / b
-                      for r, st, b in zip(runs[label], starts, bars, strict=True)]
+            # CPU ms per article beyond the first, start-up left out, round by round.
+            per_article = [1000 * (r.cpu - st.cpu) / more
+                           for r, st in zip(runs[label], starts, strict=True)]
+            ratios = [ms / b for ms, b in zip(per_article, bars, strict=True)]
             numbers[f"newsarc{label}_ratio"] = statistics.median(ratios)
             numbers[f"newsarc{label}_rounds"] = _rounds(ratios)
             articles = summary["articles_written"]
@@ -207,9 +209,7 @@ def end_to_end(size: int, scratch: Path) -> tuple[str, dict[str, float]]:
             rows.append((name, run, articles, summary["pages_fetched"], warc,
                          "corpus + catalog + WARC + CDXJ"))
             numbers[f"newsarc{label}_cpu_ms"] = 1000 * run.cpu / articles
-            numbers[f"newsarc{label}_more_ms"] = statistics.median(
-                1000 * (r.cpu - st.cpu) / more for r, st in zip(runs[label], starts,
-                                                                 strict=True))
+            numbers[f"newsarc{label}_more_ms"] = statistics.median(per_article)
             numbers[f"newsarc{label}_wall"] = run.wall
             wall_ratios = [r.wall / p.wall for r, p in zip(runs[label], plains, strict=True)]
             numbers[f"newsarc{label}_wall_ratio"] = statistics.median(wall_ratios)
@@ -328,17 +328,25 @@ def _rounds(ratios: list[float]) -> str:
     return ", ".join(f"{r:.2f}" for r in ratios)
 
 
-def sample_pages(size: int, count: int, half: int = 0) -> list[tuple[bytes, str]]:
-    """Every second desktop article page of a replica (all three template generations),
-    at most ``count``, with their URLs: the even-numbered ones, or with ``half=1`` the
-    others (pages to warm a tool up on that it is not then measured on)."""
+def article_pages(size: int, start: int = 0, step: int = 1,
+                  count: int | None = None) -> list[tuple[bytes, str]]:
+    """The desktop article pages of a replica of ``size``, in article order from the
+    ``start``-th, every ``step``-th, at most ``count``, with their URLs, as the replica
+    serves them."""
     from newsarc.replica import render
     from newsarc.replica.content import build_site
 
     site = build_site(size)
-    articles = sorted(site.articles.values(), key=lambda a: a.id)[half::2][:count]
+    articles = sorted(site.articles.values(), key=lambda a: a.id)[start::step][:count]
     return [(render.article_page(site, a).encode(),
              f"http://127.0.0.1/news/article.html?no={a.id}") for a in articles]
+
+
+def sample_pages(size: int, count: int, half: int = 0) -> list[tuple[bytes, str]]:
+    """Every second desktop article page of a replica (all three template generations),
+    at most ``count``, with their URLs: the even-numbered ones, or with ``half=1`` the
+    others (pages to warm a tool up on that it is not then measured on)."""
+    return article_pages(size, start=half, step=2, count=count)
 
 
 def warm_up(size: int) -> None:
