@@ -141,10 +141,20 @@ class RedisCoordinator:
         if self.beat is not None and self.beat.running:
             self.beat.stop()
         self.server.delete(self._key(f"worker:{self.worker}"))
-        if live_workers(self.server, self.prefix):
+        if not claim_last(self.server, self.prefix):
             return
         clear_run(self.server, self.prefix)
         self.crawler.stats.set_value("newsarc/last_worker", True)
+
+
+def claim_last(server: Any, prefix: str) -> bool:
+    """True for the one worker that ends the run: none is left alive, and it is the one
+    that deletes the run's seed flag.  Two workers stopping at once both find none alive;
+    Redis deletes a key for one caller only, so one merges and the other leaves it to it
+    (both merging, the second found the archive locked and failed)."""
+    if live_workers(server, prefix):
+        return False
+    return bool(server.delete(f"{prefix}:seeded"))
 
 
 def live_workers(server: Any, prefix: str) -> list[str]:

@@ -180,3 +180,22 @@ def test_a_pool_of_workers_crawls_several_outlets_into_their_own_archives(redis_
 def test_merge_refuses_what_is_not_an_archive(tmp_path):
     result = run(NEWSARC, "merge", str(tmp_path / "nothing"))
     assert result.returncode == 2 and "no such directory" in result.stderr.decode()
+
+
+def test_one_worker_ends_a_run_when_two_stop_at_once(redis_url):
+    """Two workers stopping together both found no worker alive, both merged, and the second
+    found the archive locked (exit 75): only the one that takes the run's seed flag ends it."""
+    script = f"""
+import redis
+from crawler.distributed import claim_last
+server = redis.Redis.from_url({redis_url!r})
+prefix = "newsarc:test"
+server.set(prefix + ":seeded", "w0")
+server.set(prefix + ":worker:w1", "1")
+print(claim_last(server, prefix))  # a worker still alive: not the last
+server.delete(prefix + ":worker:w1")
+print(claim_last(server, prefix), claim_last(server, prefix))  # both see none alive
+"""
+    result = run(str(WORKER.with_name("python")), "-c", script)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().split() == ["False", "True", "False"]
