@@ -45,12 +45,15 @@ class CrawlReport:
         self.loop: task.LoopingCall | None = None
         self.started = time.monotonic()
         self.started_at = utc_now_iso()
+        self.responses = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CrawlReport:
         report = cls(crawler)
         crawler.signals.connect(report.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(report.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(report.response_downloaded,
+                                signal=signals.response_downloaded)
         return report
 
     def spider_opened(self, spider: Any) -> None:
@@ -77,6 +80,11 @@ class CrawlReport:
             self.loop = task.LoopingCall(self.progress)
             self.loop.start(self.interval, now=False)
 
+    def response_downloaded(self) -> None:
+        """Count every response the downloader got (Scrapy's DownloaderStats, which also
+        counts bytes, is off: see crawler/settings.py)."""
+        self.responses += 1
+
     def progress(self) -> None:
         s = self.summary()
         print(
@@ -102,7 +110,7 @@ class CrawlReport:
             "finished_at": utc_now_iso() if reason else None,
             "finish_reason": reason,
             "seconds": round(time.monotonic() - self.started, 2),
-            "pages_fetched": values.get("downloader/response_count", 0),
+            "pages_fetched": self.responses,
             "articles_written": articles.get("written", 0),
             "articles_new": articles.get("new", 0),
             "articles_changed": articles.get("changed", 0),
@@ -123,7 +131,9 @@ class CrawlReport:
             "storage_error": values.get(STAT_KEY),
             "warc_records": _prefixed(values, "newsarc/warc/"),
             "robots_forbidden": values.get("robotstxt/forbidden", 0),
-            "offsite_filtered": values.get("offsite/filtered", 0),
+            # crawler.scope's refusals (and Scrapy's offsite filter's, if turned back on).
+            "offsite_filtered": sum(_prefixed(values, "newsarc/scope/").values())
+            + values.get("offsite/filtered", 0),
             # The duplicate filter keeps one fingerprint per request scheduled.
             "requests_scheduled": values.get("scheduler/enqueued", 0),
             "duplicates_filtered": values.get("dupefilter/filtered", 0),

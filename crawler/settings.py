@@ -88,7 +88,32 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.resilience.BackoffRetryMiddleware": 550,
     # Sees 3xx before RedirectMiddleware (600): a loop fails loudly, not filtered silently.
     "crawler.resilience.RedirectLoopMiddleware": 610,
+    # Off (see "Scrapy components newsarc does not use" below).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
 }
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
+# Scrapy components newsarc does not use, off: each does some work on every request, and
+# together they were about 7 % of the instructions a crawl spends per article
+# (bench/profiling.md, seventh round).  Scrapy's advice for broad crawls, applied to what
+# this spider never needs:
+# - OffsiteMiddleware: crawler.scope refuses everything but the site's exact host and port;
+# - HttpAuthMiddleware: outlets' public pages ask for no HTTP authentication;
+# - MetaRefreshMiddleware: mediaOn redirects with HTTP status codes; a page is archived as
+#   served either way (METAREFRESH_ENABLED = True brings it back);
+# - DownloaderStats: counts bytes by rendering every request again; the run report counts
+#   responses itself (DOWNLOADER_STATS = True brings it back);
+# - DepthMiddleware, UrlLengthMiddleware: the spider follows only the outlet's list and
+#   article URLs, and page requisites one step from an article (URLLENGTH_LIMIT = 2083
+#   brings the latter back);
+# - MetaCopyDetectionMiddleware: a development aid that compares the meta of every request
+#   a callback yields with its response's.
+METAREFRESH_ENABLED = False
+DOWNLOADER_STATS = False
+URLLENGTH_LIMIT = 0
 EXTENSIONS = {
     "crawler.extensions.CrawlReport": 500,
     # A robots.txt that cannot be downloaded: one warning line, not Scrapy's traceback.

@@ -63,6 +63,8 @@ def test_full_crawl_writes_every_live_article_once_and_nothing_else(replica, tmp
     # Each request is scheduled once (robots.txt is fetched without the scheduler): links
     # seen again and again on pages do not become requests at all.
     assert saved["requests_scheduled"] == saved["pages_fetched"] - 1
+    # Every response is counted (Scrapy's DownloaderStats is off; the report counts them).
+    assert saved["pages_fetched"] == len(replica.request_log)
     assert saved["duplicates_filtered"] < len(ids) // 4
 
 

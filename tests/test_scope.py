@@ -1,5 +1,6 @@
 """Hostile input: the crawler fetches only the configured site, whatever a page says."""
 
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -102,6 +103,9 @@ def test_links_and_redirects_never_lead_the_crawler_off_the_site(tmp_path):
     assert result.returncode in (0, 1), result.stderr.decode()[-2000:]
     assert other.paths == [], "nothing reached the other server"
     assert f"refused {other.url}/steal: another port" in result.stderr.decode()
+    # The summary counts the refusals (the other port, the other host at least).
+    dropped = re.search(rb"off-site links dropped (\d+)", result.stdout)
+    assert dropped and int(dropped.group(1)) >= 2, result.stdout.decode()[-1000:]
     # The redirects themselves are archived; nothing they point to was requested.
     targets, locations = set(), set()
     for path in warc_files(tmp_path):
