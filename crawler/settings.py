@@ -111,6 +111,8 @@ SPIDER_MIDDLEWARES = {
 #   brings the latter back);
 # - MetaCopyDetectionMiddleware: a development aid that compares the meta of every request
 #   a callback yields with its response's.
+# `-s SPIDER_MIDDLEWARES={}` brings the depth and meta-copy middlewares back (DEPTH_LIMIT
+# works again); the offsite and HTTP-auth ones come back by deleting their lines above.
 METAREFRESH_ENABLED = False
 DOWNLOADER_STATS = False
 URLLENGTH_LIMIT = 0

@@ -169,3 +169,28 @@ def test_crawl_process_loads_no_extractor_it_does_not_use(replica, tmp_path):
     report = crawl_and_report(replica, tmp_path / "a", 1)
     assert report["loaded"] == []
     assert crawl_and_report(replica, tmp_path / "b", 0)["loaded"] == ["trafilatura"]
+
+
+def test_depth_limit_is_said_to_have_no_effect_while_its_middleware_is_off():
+    from scrapy.settings import Settings
+
+    from crawler.spiders.outlet import _warn_depth_limit_off
+
+    class Logger:
+        def __init__(self):
+            self.lines = []
+
+        def warning(self, message, *args):
+            self.lines.append(message % args)
+
+    def warned(**overrides):
+        settings = Settings()
+        settings.setmodule(defaults, priority="project")
+        settings.setdict(overrides, priority="cmdline")
+        logger = Logger()
+        _warn_depth_limit_off(settings, logger)
+        return logger.lines
+
+    assert warned() == []
+    assert ["DEPTH_LIMIT has no effect" in line for line in warned(DEPTH_LIMIT=2)] == [True]
+    assert warned(DEPTH_LIMIT=2, SPIDER_MIDDLEWARES="{}") == []

@@ -66,6 +66,7 @@ from crawler.urls import (
 )
 
 MODES = ("incremental", "full", "backfill")
+_DEPTH_MIDDLEWARE = "scrapy.spidermiddlewares.depth.DepthMiddleware"
 _HREF_RE = re.compile(r"""href\s*=\s*["']([^"'<>]+)["']""", re.IGNORECASE)
 # src of img/script, href of stylesheets: what a browser loads to render the page.
 _REQUISITE_RE = re.compile(
@@ -154,6 +155,7 @@ class OutletSpider(scrapy.Spider):
         if not out:
             raise ValueError("the outlet spider needs an archive directory: -a out=DIR")
         spider.profile = load_profile(crawler.settings.get("NEWSARC_PROFILE"))
+        _warn_depth_limit_off(crawler.settings, spider.logger)
         spider.extraction = None
         processes = crawler.settings.getint("NEWSARC_EXTRACT_PROCESSES")
         if processes > 0:
@@ -540,6 +542,14 @@ class OutletSpider(scrapy.Spider):
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"newsarc/{key}")
+
+
+def _warn_depth_limit_off(settings: Any, logger: Any) -> None:
+    """DEPTH_LIMIT is Scrapy's DepthMiddleware's, which newsarc's settings turn off."""
+    depth = settings.getwithbase("SPIDER_MIDDLEWARES").get(_DEPTH_MIDDLEWARE)
+    if settings.getint("DEPTH_LIMIT") and depth is None:
+        logger.warning("DEPTH_LIMIT has no effect: Scrapy's DepthMiddleware is off "
+                       "(-s SPIDER_MIDDLEWARES={} turns it back on)")
 
 
 def _list_date(text: str) -> datetime | None:
