@@ -89,7 +89,6 @@ DOWNLOADER_MIDDLEWARES = {
     # Sees 3xx before RedirectMiddleware (600): a loop fails loudly, not filtered silently.
     "crawler.resilience.RedirectLoopMiddleware": 610,
     # Off (see "Scrapy components newsarc does not use" below).
-    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
 }
 SPIDER_MIDDLEWARES = {
@@ -99,8 +98,8 @@ SPIDER_MIDDLEWARES = {
 # Scrapy components newsarc does not use, off: each does some work on every request, and
 # together they were about 7 % of the instructions a crawl spends per article
 # (bench/profiling.md, seventh round).  Scrapy's advice for broad crawls, applied to what
-# this spider never needs:
-# - OffsiteMiddleware: crawler.scope refuses everything but the site's exact host and port;
+# this spider never needs (Scrapy's offsite filter stays on, behind crawler.scope: cheap
+# defence in depth, the threat model's second line):
 # - HttpAuthMiddleware: outlets' public pages ask for no HTTP authentication;
 # - MetaRefreshMiddleware: mediaOn redirects with HTTP status codes; a page is archived as
 #   served either way (METAREFRESH_ENABLED = True brings it back);
@@ -112,7 +111,7 @@ SPIDER_MIDDLEWARES = {
 # - MetaCopyDetectionMiddleware: a development aid that compares the meta of every request
 #   a callback yields with its response's.
 # `-s SPIDER_MIDDLEWARES={}` brings the depth and meta-copy middlewares back (DEPTH_LIMIT
-# works again); the offsite and HTTP-auth ones come back by deleting their lines above.
+# works again); the HTTP-auth one comes back by deleting its line above.
 METAREFRESH_ENABLED = False
 DOWNLOADER_STATS = False
 URLLENGTH_LIMIT = 0
