@@ -131,7 +131,7 @@ class CrawlReport:
             "storage_error": values.get(STAT_KEY),
             "warc_records": _prefixed(values, "newsarc/warc/"),
             "robots_forbidden": values.get("robotstxt/forbidden", 0),
-            # crawler.scope's refusals (and Scrapy's offsite filter's, if turned back on).
+            # crawler.scope's refusals and those of Scrapy's offsite filter behind it.
             "offsite_filtered": sum(_prefixed(values, "newsarc/scope/").values())
             + values.get("offsite/filtered", 0),
             # The duplicate filter keeps one fingerprint per request scheduled.

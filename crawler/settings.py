@@ -96,7 +96,7 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 # Scrapy components newsarc does not use, off: each does some work on every request, and
-# together they were about 7 % of the instructions a crawl spends per article
+# together they were about 4 % of the instructions a crawl spends per article
 # (bench/profiling.md, seventh round).  Scrapy's advice for broad crawls, applied to what
 # this spider never needs (Scrapy's offsite filter stays on, behind crawler.scope: cheap
 # defence in depth, the threat model's second line):
