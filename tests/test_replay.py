@@ -173,14 +173,23 @@ def test_replayweb_page_replays_an_article_from_the_wacz(archive, replica, tmp_p
             browser.close()
 
 
-def replayed_frame(page, url: str, timeout: float = 60):
+def replayed_frame(page, url: str, views: int = 3, timeout: float = 20):
     """The frame ReplayWeb.page replays ``url`` in, once its page has a headline (the
-    service worker first loads the WACZ's index)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if frame.url.endswith("mp_/" + url) and frame.query_selector("div.art_top h2"):
-                return frame
-        page.wait_for_timeout(250)
-    raise AssertionError(f"ReplayWeb.page did not replay {url}: frames "
+    service worker first loads the WACZ's index), within ``views`` views of the page.
+
+    ReplayWeb.page's loading races its service worker: its replay frame sometimes
+    navigates before the worker serves it, and then stays empty (on this machine a first
+    view did in about 1 run of 4, a view with the worker already active in about 1 of
+    20).  A visitor reloads; so does this test, twice at most, with the same WACZ.
+    """
+    for view in range(views):
+        if view:
+            page.reload(wait_until="load", timeout=60_000)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for frame in page.frames:
+                if frame.url.endswith("mp_/" + url) and frame.query_selector("div.art_top h2"):
+                    return frame
+            page.wait_for_timeout(250)
+    raise AssertionError(f"ReplayWeb.page did not replay {url} in {views} views: frames "
                          f"{[frame.url for frame in page.frames]}")
