@@ -147,6 +147,11 @@ class RedisCoordinator:
         self.crawler.stats.set_value("newsarc/last_worker", True)
 
 
+def seeded_key(prefix: str) -> str:
+    """The run's seed flag: set by the worker that seeds it, deleted by the one that ends it."""
+    return f"{prefix}:seeded"
+
+
 def claim_last(server: Any, prefix: str) -> bool:
     """True for the one worker that ends the run: none is left alive, and it is the one
     that deletes the run's seed flag.  Two workers stopping at once both find none alive;
@@ -154,7 +159,7 @@ def claim_last(server: Any, prefix: str) -> bool:
     (both merging, the second found the archive locked and failed)."""
     if live_workers(server, prefix):
         return False
-    return bool(server.delete(f"{prefix}:seeded"))
+    return bool(server.delete(seeded_key(prefix)))
 
 
 def live_workers(server: Any, prefix: str) -> list[str]:
@@ -179,7 +184,7 @@ def claim_seeding(settings: Any) -> bool:
     if not others and not server.zcard(f"{prefix}:requests"):
         clear_run(server, prefix)
     server.set(f"{prefix}:worker:{worker}", str(os.getpid()), ex=HEARTBEAT_TTL)
-    return bool(server.set(f"{prefix}:seeded", worker, nx=True))
+    return bool(server.set(seeded_key(prefix), worker, nx=True))
 
 
 class VersionDedupPipeline:

@@ -42,21 +42,17 @@ def test_scrapy_alone_fetches_every_url_of_an_archive(archive, replica):
     assert len(replica.request_log) - before == len(urls)
 
 
-def test_memory_of_a_process_tree_is_measured():
-    sys.path.insert(0, str(BENCH))
-    try:
-        from results import tree_rss
-    finally:
-        sys.path.remove(str(BENCH))
-    assert 10 < tree_rss(os.getpid()) < 4096  # MiB: this pytest process, and its children
-
-
 def _bench_module(name: str):
     sys.path.insert(0, str(BENCH))
     try:
         return importlib.import_module(name)
     finally:
         sys.path.remove(str(BENCH))
+
+
+def test_memory_of_a_process_tree_is_measured():
+    tree_rss = _bench_module("results").tree_rss
+    assert 10 < tree_rss(os.getpid()) < 4096  # MiB: this pytest process, and its children
 
 
 def test_the_cpu_bar_warms_up_on_pages_it_does_not_measure():
