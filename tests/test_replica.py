@@ -531,3 +531,21 @@ def test_latency_must_be_milliseconds(value):
     result = run(NEWSARC, "replica", "--latency", value)
     assert result.returncode == 2
     assert "--latency: not a number of milliseconds >= 0" in result.stderr.decode()
+
+
+def test_years_in_the_prose_follow_the_articles_date(default_site):
+    """A measure dated some years before the article, a forecast for some years after:
+    no page names as past a year after its own date (date extraction reads years in text)."""
+    before = re.compile(r"(\d{4})년 \d+월 이후")
+    after = re.compile(r"(\d{4})년까지")
+    seen = {"before": 0, "after": 0}
+    for art in default_site.articles.values():
+        text = "\n".join(art.paragraphs)
+        year = art.published.year
+        for found in before.findall(text):
+            assert year - 3 <= int(found) < year, (art.id, found)
+            seen["before"] += 1
+        for found in after.findall(text):
+            assert year < int(found) <= year + 6, (art.id, found)
+            seen["after"] += 1
+    assert seen["before"] > 20 and seen["after"] > 20, seen

@@ -276,7 +276,7 @@ def _make_article(seed: int, article_id: int, published: datetime, now: datetime
     reporters = [rng.choices(REPORTERS, weights=_REPORTER_WEIGHTS)[0]]
     if rng.random() < 0.05:
         reporters.append(rng.choice([r for r in REPORTERS if r != reporters[0]]))
-    focus = lexicon.focus(rng, topics)
+    focus = lexicon.focus(rng, topics) | {"year": str(published.year)}
     title = _norm(lexicon.fill(rng, lexicon.pick(rng, lexicon.TITLES), topics, focus))
     subtitle = _norm(lexicon.fill(rng, lexicon.pick(rng, lexicon.SUBTITLES), topics, focus)) \
         if rng.random() < 0.3 else None

@@ -156,11 +156,11 @@ SENTENCES: tuple[str, ...] = (
     "지난해 {place}의 {topic} 관련 민원은 {num}건으로 집계됐다.",
     "전문가들은 {topic}@이 {goal}@로 이어지려면 꾸준한 관리가 필요하다고 입을 모은다.",
     "{org}@은 올해 하반기까지 {num}개 {unit}@을 대상으로 현장 점검을 벌일 예정이다.",
-    "이번 조치는 {year}년 {month}월 이후 {small}개월 만에 나온 것이다.",
+    "이번 조치는 {year_before}년 {month}월 이후 {small}개월 만에 나온 것이다.",
     "한편 {org}@은 오는 {month}월 {day}일까지 {topic} 사업 참여자를 모집한다.",
     "자세한 내용은 {org} 누리집에서 확인할 수 있다.",
     "{place} 관계자는 \"{quote}\"며 \"{quote}\"고 전했다.",
-    "업계에서는 {topic} 시장 규모가 {year}년까지 {small}조 원 수준으로 커질 것으로 내다본다.",
+    "업계에서는 {topic} 시장 규모가 {year_after}년까지 {small}조 원 수준으로 커질 것으로 내다본다.",
     "{org}@은 {group}@과 함께 '{topic} 협의체'를 꾸려 매달 회의를 열기로 했다.",
     "이에 따라 {place} 안의 {unit} {num}곳이 새로 지정됐다.",
     "다만 일부에서는 {topic} 추진 과정에서 {concern} 우려가 제기되기도 했다.",
@@ -200,6 +200,10 @@ CAPTIONS: tuple[str, ...] = (
 )
 
 FOCUS_RATE = 0.7
+# Years in the prose, relative to the article's own ("year" in its focus): a measure taken
+# some years before, a forecast for some years after.  A page that names a year after its
+# own date would be no fixture for date extraction, which reads years out of text.
+YEARS = {"year_before": (-3, -1), "year_after": (1, 6)}
 NUMBERS = (30, 50, 80, 100, 120, 150, 200, 250, 300, 500, 1200, 3000)
 
 _SLOT = re.compile(r"\{(\w+)\}")
@@ -255,7 +259,6 @@ _GENERATORS: dict[str, Any] = {
     "pct3": _number(1, 3, "{}0"),
     "day": _number(1, 28),
     "month": _number(1, 12),
-    "year": _number(2019, 2030),
 }
 for _name, _words in WORDS.items():
     _GENERATORS.setdefault(_name, lambda rng, _topics, w=_words: pick(rng, w))
@@ -289,20 +292,30 @@ def fill(rng: random.Random, template: str, topics: tuple[str, ...],
     """Fill a template's slots, picking each particle to agree with the word before it.
 
     `focus` holds an article's main place, topic, org...: slots reuse them most of the
-    time, so that one article keeps talking about one thing.
+    time, so that one article keeps talking about one thing.  Its "year" (the article's)
+    is what the year slots count from (:data:`YEARS`).
     """
     out: list[str] = []
     for kind, value in _compile(template):
         if kind == "lit":
             out.append(value)
         elif kind == "slot":
-            if focus and value in focus and rng.random() < FOCUS_RATE:
+            if value in YEARS:
+                out.append(_year(rng, value, focus))
+            elif focus and value in focus and rng.random() < FOCUS_RATE:
                 out.append(focus[value])
             else:
                 out.append(_GENERATORS[value](rng, topics))
         else:
             out.append(_josa_form(value, "".join(out[-4:])))
     return "".join(out)
+
+
+def _year(rng: random.Random, slot: str, focus: dict[str, str] | None) -> str:
+    if not focus or "year" not in focus:
+        raise ValueError(f"the slot {{{slot}}} needs the article's year in its focus")
+    low, high = YEARS[slot]
+    return str(int(focus["year"]) + low + int(rng.random() * (high - low + 1)))
 
 
 # Sentences an edit appends to a paragraph of an already published article.
