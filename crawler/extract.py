@@ -246,6 +246,8 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
         "content_hash": content_hash(body),
         "version": 1,
         "schema_version": SCHEMA_VERSION,
+        "extraction": {"profile": profile.key,
+                       "method": "profile" if body_el is not None else "fallback"},
     }
 
 
