@@ -36,7 +36,8 @@ SETTINGS = {
 }
 COLUMNS = {
     "rowid": "row number; the full-text index refers to it",
-    "id": "the CMS's article number",
+    "id": "the CMS's article number (another URL scheme: the number in the URL, else an id "
+          "derived from the canonical URL)",
     "version": "1 for the first body of an article, +1 for each edit",
     "section": "section name",
     "published": "등록 time, Korea time (+09:00)",
@@ -45,8 +46,9 @@ COLUMNS = {
     "reporters": "bylined reporters, a JSON list",
     "body": "the reporter's paragraphs, separated by a blank line",
     "body_chars": "length of the body in characters",
-    "record": "the rest of the corpus record as JSON, its body left empty: the body is the "
-              "body column (hidden on this page; see a row's page)",
+    "record": "the rest of the corpus record as JSON (authors, images, extraction: profile "
+              "and method, warc), its body left empty: the body is the body column (hidden "
+              "on this page; see a row's page)",
 }
 
 

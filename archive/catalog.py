@@ -303,20 +303,30 @@ class Catalog:
                         (now, article_id))
 
     def recheck_ids(self, days: float) -> list[int]:
-        """Articles published within ``days`` of the newest known publication time.
+        """Articles published within ``days`` of the newest known publication time, and
+        articles without a publication time first captured within ``days`` of the newest
+        first capture.
 
         The window is anchored on the outlet's newest article rather than on the clock, so
         it means the same for a live outlet (newest is about now) and for an archive of a
-        site frozen in time (the replica).
+        site frozen in time (the replica).  A page that shows no date would otherwise never
+        be rechecked, and its edits never seen; its first capture is the closest thing to a
+        publication time, and the newest first capture (the last time a new article was
+        found, about now on a live outlet) anchors it the same way.  The first capture, not
+        the last: a recheck moves the last, and the article would be rechecked forever.
         """
-        newest = self.db.execute("SELECT MAX(published) FROM articles "
-                                 "WHERE deleted_at IS NULL").fetchone()[0]
-        if not newest:
-            return []
-        since = (datetime.fromisoformat(newest) - timedelta(days=days)).isoformat()
-        rows = self.db.execute("SELECT id FROM articles WHERE deleted_at IS NULL "
-                               "AND published >= ? ORDER BY id", (since,))
-        return [r[0] for r in rows]
+        ids: set[int] = set()
+        for column, condition in (("published", "published IS NOT NULL"),
+                                  ("first_seen", "published IS NULL")):
+            newest = self.db.execute(f"SELECT MAX({column}) FROM articles "
+                                     "WHERE deleted_at IS NULL").fetchone()[0]
+            if not newest:
+                continue
+            since = (datetime.fromisoformat(newest) - timedelta(days=days)).isoformat()
+            ids.update(r[0] for r in self.db.execute(
+                f"SELECT id FROM articles WHERE deleted_at IS NULL AND {condition} "
+                f"AND {column} >= ?", (since,)))
+        return sorted(ids)
 
     def gaps(self) -> list[int]:
         """Numbers between the lowest and highest known article neither stored nor missing."""

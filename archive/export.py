@@ -54,8 +54,10 @@ IMAGE = pa.struct([("url", pa.string()), ("caption", pa.string())])
 
 # (column, Arrow type, nullable, meaning): the one definition of an export row.
 COLUMNS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
-    ("id", pa.int64(), False, "the CMS's article number N"),
-    ("url", pa.string(), False, "canonical URL SITE/news/article.html?no=N"),
+    ("id", pa.int64(), False, "the CMS's article number N (another URL scheme: the number "
+     "in the URL, else an id derived from the canonical URL)"),
+    ("url", pa.string(), False, "canonical URL SITE/news/article.html?no=N (another URL "
+     "scheme: the page's canonical link or og:url)"),
     ("site", pa.string(), False, "outlet name"),
     ("title", pa.string(), False, "headline"),
     ("subtitle", pa.string(), True, "sub-headline, when there is one"),
@@ -70,6 +72,10 @@ COLUMNS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
     ("content_hash", pa.string(), False, "sha256 of body (UTF-8), hex"),
     ("version", pa.int32(), False, "1 for the first body of an id, +1 for each change"),
     ("schema_version", pa.int32(), False, "record schema version (1)"),
+    ("extraction_profile", pa.string(), True, "outlet profile the record was extracted with "
+     "(null for records of older newsarc versions)"),
+    ("extraction_method", pa.string(), True, "profile: the profile's body selectors found the "
+     "body; fallback: extracted from the whole page (a redesigned template)"),
     ("warc_filename", pa.string(), True, "WARC file holding the page's response record"),
     ("warc_offset", pa.int64(), True, "byte offset of that record in the WARC file"),
     ("warc_length", pa.int64(), True, "its length in bytes (compressed)"),
@@ -81,7 +87,10 @@ SCHEMA = pa.schema([pa.field(name, kind, nullable=null) for name, kind, null, _ 
 HEADER = SCHEMA.names
 WARC_KEYS = {"warc_filename": "filename", "warc_offset": "offset", "warc_length": "length",
              "warc_record_id": "record_id", "warc_date": "date"}  # column -> record["warc"]
-RECORD_FIELDS = HEADER[:HEADER.index("warc_filename")]
+# column -> record["extraction"]: two flat columns, which every reader filters on.
+EXTRACTION_KEYS = {"extraction_profile": "profile", "extraction_method": "method"}
+RECORD_FIELDS = tuple(name for name in HEADER[:HEADER.index("warc_filename")]
+                      if name not in EXTRACTION_KEYS)
 TIMES = {f.name for f in SCHEMA if pa.types.is_timestamp(f.type)}
 LISTS = {f.name for f in SCHEMA if pa.types.is_list(f.type)}
 
@@ -204,9 +213,12 @@ def _records(catalog: Catalog, clause: str, params: list[Any],
 
 
 def flat(record: dict[str, Any]) -> dict[str, Any]:
-    """A record as an export row: its fields, then provenance; times still ISO strings."""
+    """A record as an export row: its fields, how it was extracted, then provenance; times
+    still ISO strings."""
     warc = record.get("warc") or {}
+    extraction = record.get("extraction") or {}
     row = {name: record.get(name) for name in RECORD_FIELDS}
+    row.update({column: extraction.get(key) for column, key in EXTRACTION_KEYS.items()})
     row.update({column: warc.get(key) for column, key in WARC_KEYS.items()})
     row["replay_path"] = replay_path(record)
     return row

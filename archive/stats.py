@@ -1,7 +1,8 @@
 """What the corpus holds, in numbers: ``newsarc stats DIR [--plot FILE.png]``.
 
 Articles are counted once, on their latest version (the ``latest`` view), so an edited
-article does not count twice; crawl runs come from the ``runs`` table.  ``collect`` returns
+article does not count twice; crawl runs come from the ``runs`` table, with how each run's
+article pages were extracted (its statistics' ``extraction`` numbers).  ``collect`` returns
 plain JSON-ready data, ``format_stats`` prints it as text tables, ``plot`` draws it in one
 figure with matplotlib (no pyplot, so no GUI backend and no global figure state).
 """
@@ -134,8 +135,25 @@ def _runs(catalog: Catalog) -> list[dict[str, Any]]:
             "new": stats.get("articles_new"), "changed": stats.get("articles_changed"),
             "unchanged": stats.get("articles_unchanged"), "errors": stats.get("errors_total"),
             "requests": stats.get("pages_fetched"), "seconds": stats.get("seconds"),
+            "extraction": _extraction(stats),
         })
     return runs
+
+
+def _extraction(stats: dict[str, Any]) -> dict[str, Any] | None:
+    """How a run's article pages were extracted, as its statistics recorded it (None for a
+    run that recorded none: an older newsarc's, a killed one): article pages, pages per
+    extraction method, pages missing each field, and whether the drift alarm fired."""
+    extraction = stats.get("extraction")
+    if not isinstance(extraction, dict):
+        return None
+    return {
+        "article_pages": extraction.get("article_pages", 0),
+        "methods": dict(extraction.get("methods") or {}),
+        "missing": dict(extraction.get("missing") or {}),
+        "incomplete": extraction.get("incomplete", 0),
+        "drift": bool(stats.get("drift")),
+    }
 
 
 # --- text -------------------------------------------------------------------------------
@@ -152,6 +170,7 @@ def format_stats(numbers: dict[str, Any]) -> str:
         _reporters(numbers),
         _body(numbers),
         _runs_table(numbers["runs"]),
+        _extraction_table(numbers["runs"]),
     ]
     return "\n\n".join(parts)
 
@@ -214,6 +233,30 @@ def _runs_table(runs: list[dict[str, Any]]) -> str:
             f"  {run['run_id']:>4}  {run['mode']:<11} {run['status']:<9} "
             f"{run['started_at']:<25} {_n(run['new']):>6} {_n(run['changed']):>7} "
             f"{_n(run['unchanged']):>9} {_n(run['errors']):>6}")
+    return "\n".join(lines)
+
+
+def _extraction_table(runs: list[dict[str, Any]]) -> str:
+    """Per run: article pages, how many the fallback extracted, how many lacked each field
+    (the fields each run recorded), and whether the run raised the drift alarm."""
+    recorded = [run for run in runs if run["extraction"]]
+    if not recorded:
+        return "Extraction per run\n  none recorded"
+    fields = list(dict.fromkeys(f for run in recorded for f in run["extraction"]["missing"]))
+    header = "".join(f" {'no ' + f:>{max(len(f) + 3, 6)}}" for f in fields)
+    lines = ["Extraction per run (article pages, how many the fallback extracted, how many "
+             "lacked each field)",
+             f"  {'run':>4}  {'pages':>6} {'fallback':>8} {'share':>6}{header}  drift"]
+    for run in runs:
+        e = run["extraction"]
+        if not e:
+            lines.append(f"  {run['run_id']:>4}  {'-':>6}")
+            continue
+        pages, fallback = e["article_pages"], e["methods"].get("fallback", 0)
+        share = f"{fallback / pages:.0%}" if pages else "-"
+        cells = "".join(f" {_n(e['missing'].get(f)):>{max(len(f) + 3, 6)}}" for f in fields)
+        lines.append(f"  {run['run_id']:>4}  {pages:>6} {fallback:>8} {share:>6}{cells}  "
+                     f"{'yes' if e['drift'] else 'no'}")
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from scrapy import signals
 from twisted.internet import task
 
 from archive.timeutil import utc_now_iso
+from crawler import drift
 from crawler.storage import (
     EXIT_STORAGE,
     STAT_KEY,
@@ -35,13 +36,18 @@ class CrawlReport:
     The summary lists the URLs that failed for good, with their reasons (the catalog keeps
     them for the next run).  A run stopped because the archive cannot be written ends with
     one line on stderr naming the directory and the error, and exit code 74; whatever of
-    the run's bookkeeping can still be written is."""
+    the run's bookkeeping can still be written is.  A run whose article pages show template
+    drift (``crawler/drift.py``: too many extracted by the fallback path, or missing
+    fields) says so in a ``warning: template drift`` line and exits 1, so that cron and
+    systemd tell the operator that the outlet's pages changed."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.interval = crawler.settings.getfloat("NEWSARC_PROGRESS_INTERVAL")
         self.quiet = crawler.settings.getbool("NEWSARC_QUIET")
+        self.drift_threshold = crawler.settings.getfloat("NEWSARC_DRIFT_THRESHOLD")
+        self.drift_min_pages = crawler.settings.getint("NEWSARC_DRIFT_MIN_PAGES")
         self.loop: task.LoopingCall | None = None
         self.started = time.monotonic()
         self.started_at = utc_now_iso()
@@ -129,6 +135,7 @@ class CrawlReport:
             "failures_retried": values.get("newsarc/failures_retried", 0),
             "failures_recovered": values.get("newsarc/failures_recovered", 0),
             "storage_error": values.get(STAT_KEY),
+            "extraction": drift.counts(values),
             "warc_records": _prefixed(values, "newsarc/warc/"),
             "robots_forbidden": values.get("robotstxt/forbidden", 0),
             # crawler.scope's refusals and those of Scrapy's offsite filter behind it.
@@ -154,6 +161,8 @@ class CrawlReport:
         if storage_stopped(self.crawler) and summary["exit_code"] != EXIT_STORAGE:
             summary = self._closing_summary(reason)  # closing itself hit the full disk
         print(format_line(summary) if self.quiet else format_summary(summary), flush=True)
+        if self.quiet and summary["drift"]:  # the one stdout line stays one line
+            print(drift.format_warning(summary["drift"]), file=sys.stderr, flush=True)
         if summary["storage_error"]:
             print(f"newsarc crawl: stopped: {summary['storage_error']}", file=sys.stderr,
                   flush=True)
@@ -169,10 +178,13 @@ class CrawlReport:
 
     def _closing_summary(self, reason: str) -> dict[str, Any]:
         summary = self.summary(reason)
+        summary["drift"] = drift.assess(summary["extraction"], self.drift_threshold,
+                                        self.drift_min_pages)
         if summary["storage_error"]:
             summary["exit_code"], status = EXIT_STORAGE, "storage_error"
         else:
-            summary["exit_code"] = EXIT_ERRORS if summary["errors_total"] else EXIT_OK
+            failed = summary["errors_total"] or summary["drift"]
+            summary["exit_code"] = EXIT_ERRORS if failed else EXIT_OK
             status = "finished" if reason == "finished" else (
                 "partial" if reason.startswith("closespider") else reason)
         summary["status"] = status
@@ -248,5 +260,20 @@ def format_summary(s: dict[str, Any]) -> str:
         *_failure_lines(s),
         f"  robots.txt forbade {s['robots_forbidden']}, off-site links dropped "
         f"{s['offsite_filtered']}",
+        *_extraction_lines(s),
         format_line(s),
     ])
+
+
+def _extraction_lines(s: dict[str, Any]) -> list[str]:
+    """How article pages were extracted, and the drift warning when there is one."""
+    e = s.get("extraction")
+    if not e or not e["article_pages"]:
+        return []
+    missing = ", ".join(f"{name} {n}" for name, n in e["missing"].items())
+    lines = [f"  extraction        {e['article_pages']} article pages (profile: "
+             f"{e['methods']['profile']}, fallback: {e['methods']['fallback']}; "
+             f"missing {missing})"]
+    if s.get("drift"):
+        lines.append(drift.format_warning(s["drift"]))
+    return lines

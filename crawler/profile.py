@@ -33,14 +33,19 @@ class Profile:
     require_html_end: bool
     byline_prefix: re.Pattern[str]
     boilerplate: tuple[re.Pattern[str], ...]
+    body_lines: tuple[re.Pattern[str], ...]
     stop_markers: tuple[str, ...]
     xpaths: dict[str, tuple[XPath, ...]]
     prune: tuple[XPath, ...]
-    page_prune: tuple[str, ...]
 
     def is_boilerplate(self, paragraph: str) -> bool:
         """True when a paragraph is outlet chrome (signature, copyright, footer), not text."""
         return any(p.search(paragraph) for p in self.boilerplate)
+
+    def keeps(self, paragraph: str) -> bool:
+        """True when the outlet writes this as body text although generic rules would not
+        (its bracketed credit paragraph, say)."""
+        return any(p.search(paragraph) for p in self.body_lines)
 
     def ends_body(self, paragraph: str) -> bool:
         """True when a paragraph belongs to the footer: nothing after it is body text."""
@@ -53,7 +58,7 @@ def _compile(key: str, data: dict) -> Profile:
     compiled = {
         name: tuple(XPath(x) for x in exprs)
         for name, exprs in xpaths.items()
-        if name not in ("prune", "page_prune")
+        if name != "prune"
     }
     return Profile(
         key=key,
@@ -66,10 +71,10 @@ def _compile(key: str, data: dict) -> Profile:
         require_html_end=bool(data.get("require_html_end", False)),
         byline_prefix=re.compile(patterns.get("byline_prefix", r"(?!)")),
         boilerplate=tuple(re.compile(p, re.IGNORECASE) for p in patterns.get("boilerplate", ())),
+        body_lines=tuple(re.compile(p) for p in patterns.get("body_lines", ())),
         stop_markers=tuple(patterns.get("stop_markers", ())),
         xpaths=compiled,
         prune=tuple(XPath(x) for x in xpaths.get("prune", ())),
-        page_prune=tuple(xpaths.get("page_prune", ())),
     )
 
 

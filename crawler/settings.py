@@ -145,6 +145,12 @@ CLOSESPIDER_ITEMCOUNT = 0
 NEWSARC_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: none)
 NEWSARC_QUIET = False  # only the one-line summary at the end (for cron)
 NEWSARC_LOCK_HELD = False  # set by `newsarc crawl`, which takes the archive lock itself
+# Template drift (crawler/drift.py): when this share of a run's article pages or more was
+# extracted by the whole-page fallback, or lacks a title, date, reporter or body, the run
+# prints "warning: template drift" and exits 1 (0 turns the alarm off); only for runs of at
+# least NEWSARC_DRIFT_MIN_PAGES article pages, so a run of a few pages does not cry wolf.
+NEWSARC_DRIFT_THRESHOLD = 0.1
+NEWSARC_DRIFT_MIN_PAGES = 10
 
 # WARC snapshots of every exchange (archive/warc.py).
 NEWSARC_WARC = True

@@ -71,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     replica.add_argument("--latency", type=_milliseconds, default=0.0, metavar="MS",
                          help="wait this many milliseconds before every answer, like a "
                               "server far away (for measuring politeness)")
+    replica.add_argument("--skin", choices=("default", "redesign"), default="default",
+                         help="article page skin: the CMS's own generations, or a redesign "
+                              "(new markup, same URLs and content) no profile was written for")
+    replica.add_argument("--skin-newest", type=int, metavar="K",
+                         help="with --skin redesign: only the newest K articles (and those "
+                              "published later) are redesigned; default: all")
     replica.set_defaults(handler=_cmd_replica)
 
     verify = commands.add_parser("verify", help="check an archive's WARC digests and pointers")
@@ -473,7 +479,8 @@ def _cmd_replica(args: argparse.Namespace) -> int:
     from newsarc.replica.server import serve
 
     serve(host=args.host, port=args.port, size=args.size, generation=args.generation,
-          faults=args.faults, latency=args.latency / 1000)
+          faults=args.faults, latency=args.latency / 1000, skin=args.skin,
+          skin_newest=args.skin_newest)
     return EXIT_OK
 
 

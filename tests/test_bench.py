@@ -18,6 +18,7 @@ from archive.index import index_path
 from .conftest import REPO, run
 
 BENCH = REPO / "bench"
+_REALPAGES = REPO.parent / "shared" / "realpages"
 
 
 def test_plain_script_gets_every_article_with_trafilatura(replica, tmp_path):
@@ -74,3 +75,54 @@ def test_instruction_counts_repeat_and_grow_with_the_work(tmp_path):
     large = instructions([sys.executable, "-c", "sum(range(3_000_000))"], tmp_path, "large")
     assert abs(small[0] - small[1]) < 0.01 * small[0]
     assert large > small[0] + 20_000_000  # ~3M more additions, many instructions each
+
+
+def _article_html(authors: str) -> bytes:
+    paragraphs = "".join(f"<p>시장은 {i}일 기자회견에서 시민의 안전을 가장 먼저 챙기겠다고 "
+                         "말했다. 그는 예산을 늘리겠다고 밝혔다.</p>" for i in range(8))
+    return (f'<html><head><title>시장 "안전이 먼저"</title><meta name="author" '
+            f'content="{authors}"><meta property="article:published_time" '
+            f'content="2024-06-14T07:40:00+09:00"></head><body><article>'
+            f'<h1>시장 "안전이 먼저"</h1>{paragraphs}</article></body></html>').encode()
+
+
+def test_realpages_turns_trafilatura_output_into_the_scorers_records():
+    """bench/realpages.py scores trafilatura with the real pages' scorer: its records must
+    carry the fields score.py reads, authors as name dicts split on ; and ,."""
+    realpages = _bench_module("realpages")
+    page = _article_html("김철수 기자; 이영희 기자, 박민수")
+    record = realpages.trafilatura_record(page, "a.html")
+    assert set(record) == {"source", "title", "body", "published", "authors"}
+    assert record["source"] == "a.html"
+    assert record["title"] == '시장 "안전이 먼저"'
+    assert "시장은 7일 기자회견에서" in record["body"]
+    assert record["published"].startswith("2024-06-14")
+    assert [a["name"] for a in record["authors"]] == ["김철수 기자", "이영희 기자", "박민수"]
+    assert realpages.trafilatura_record(b"", "b.html") == {
+        "source": "b.html", "skipped": "trafilatura returned nothing"}
+
+
+def test_realpages_report_without_the_real_pages_still_times_both_paths(tmp_path):
+    realpages = _bench_module("realpages")
+    report = realpages.report(tmp_path / "realpages", size=3, rounds=1, command="python x")
+    assert "`../" in report and "not found: the real pages were not scored" in report
+    assert f"`{tmp_path}" not in report  # paths relative to the repository, not absolute
+    assert "| replica, mediaOn skins (profile path) | 3 | profile 3 |" in report
+    assert "| replica, redesigned skin (fallback path) | 3 | fallback 3 |" in report
+    assert "| real pages of other outlets: `../" in report
+
+
+@pytest.mark.skipif(not (_REALPAGES / "score.py").is_file(), reason="../shared/realpages missing")
+def test_realpages_scores_both_extractors_with_the_scorer():
+    realpages = _bench_module("realpages")
+    truth = {json.loads(f.read_text(encoding="utf-8"))["file"]
+             for f in (_REALPAGES / "truth").glob("*.json")}
+    scored = realpages.score_both(_REALPAGES)
+    assert [s.extractor.split()[0] for s in scored] == ["newsarc", "trafilatura"]
+    for s in scored:
+        assert {row["key"] for row in s.rows} == truth
+        assert int(s.total["n"]) == len(truth)
+    assert set(scored[0].methods) == truth
+    assert set(scored[0].methods.values()) <= {"profile", "fallback", "skipped"}
+    table = realpages.quality_table(scored).splitlines()
+    assert [row.split(" | ")[0] for row in table[2:]] == ["| newsarc", f"| {scored[1].extractor}"]

@@ -27,6 +27,7 @@ from .conftest import NEWSARC, run
 RECORD_FIELDS = ("id", "url", "site", "title", "subtitle", "section", "published", "modified",
                  "authors", "body", "images", "language", "fetched_at", "content_hash",
                  "version", "schema_version")
+EXTRACTION = ("extraction_profile", "extraction_method")
 PROVENANCE = ("warc_filename", "warc_offset", "warc_length", "warc_record_id", "warc_date",
               "replay_path")
 TIME_FIELDS = ("published", "modified", "fetched_at", "warc_date")
@@ -58,9 +59,13 @@ def instant(text):
 
 
 def expected_row(record):
-    """The export row a corpus record should become: its fields plus provenance."""
+    """The export row a corpus record should become: its fields, how it was extracted,
+    and provenance."""
     warc = record["warc"]
     row = {name: record[name] for name in RECORD_FIELDS}
+    extraction = record.get("extraction") or {}
+    row.update(extraction_profile=extraction.get("profile"),
+               extraction_method=extraction.get("method"))
     row.update(warc_filename=warc["filename"], warc_offset=warc["offset"],
                warc_length=warc["length"], warc_record_id=warc["record_id"],
                warc_date=warc["date"],
@@ -152,7 +157,7 @@ def keys(records):
 
 def test_parquet_schema_is_typed(parquet_file):
     schema = pq.read_schema(parquet_file)
-    assert schema.names == list(RECORD_FIELDS + PROVENANCE)
+    assert schema.names == list(RECORD_FIELDS + EXTRACTION + PROVENANCE)
     assert schema.field("id").type == pa.int64()
     for name in ("published", "modified"):
         kind = schema.field(name).type
@@ -251,7 +256,7 @@ def test_dataset_card(parquet_file, archive, latest):
     assert f"{len(latest)} rows" in card and "articles: " + str(len(latest)) in card
     published = sorted(r["published"] for r in latest if r["published"])
     assert f"{published[0]} to {published[-1]}" in card
-    for name in RECORD_FIELDS + PROVENANCE:
+    for name in RECORD_FIELDS + EXTRACTION + PROVENANCE:
         assert f"`{name}`" in card
     assert "timestamp[ms, tz=+09:00]" in card
     assert "| 1 | full |" in card  # the crawl run the rows came from
@@ -274,7 +279,7 @@ def test_csv_round_trip_with_newlines_and_quotes(tricky, tmp_path):
     assert raw.endswith(b"\r\n")
     with out.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle, dialect="excel"))
-    assert rows[0] == list(RECORD_FIELDS + PROVENANCE)
+    assert rows[0] == list(RECORD_FIELDS + EXTRACTION + PROVENANCE)
     latest = latest_of(read_corpus(tricky))
     assert rows[1:] == [csv_cells(r) for r in latest]
     last = dict(zip(rows[0], rows[-1], strict=True))
@@ -388,7 +393,8 @@ def test_no_matching_rows_is_an_empty_valid_export(archive, tmp_path):
     assert table.num_rows == 0 and table.schema == export_module.SCHEMA
     assert (tmp_path / "README.md").exists()
     csv_out = export_cli(archive, "csv", tmp_path / "none.csv", "--author", "아무개없음")
-    assert csv_out.read_text(encoding="utf-8").strip() == ",".join(RECORD_FIELDS + PROVENANCE)
+    assert csv_out.read_text(encoding="utf-8").strip() == ",".join(
+        RECORD_FIELDS + EXTRACTION + PROVENANCE)
 
 
 # --- bad input: exit 2, one line on stderr, nothing written -------------------------------
@@ -475,7 +481,23 @@ def test_record_without_warc_or_times_exports_nulls(corpus, tmp_path):
     export_module.write_parquet(out, iter([record]), False)
     [row] = pq.read_table(out).to_pylist()
     assert all(row[name] is None for name in ("published", "fetched_at") + PROVENANCE)
+    assert (row["extraction_profile"], row["extraction_method"]) == (
+        record["extraction"]["profile"], record["extraction"]["method"])
     assert row["body"] == record["body"] and row["authors"] == record["authors"]
     cells = dict(zip(export_module.HEADER, export_module.csv_row(record), strict=True))
     assert cells["replay_path"] is None and cells["images"] == json.dumps(
         record["images"], ensure_ascii=False)
+
+
+def test_extraction_columns_are_flat_and_null_for_older_records(corpus, tmp_path):
+    """``extraction`` becomes two columns a reader filters on (fallback-extracted rows);
+    a record written before newsarc recorded it exports nulls there, not an error."""
+    fallback = {**corpus[0], "extraction": {"profile": "other", "method": "fallback"}}
+    older = {k: v for k, v in corpus[1].items() if k != "extraction"}
+    out = tmp_path / "two.parquet"
+    export_module.write_parquet(out, iter([fallback, older]), False)
+    rows = pq.read_table(out, columns=list(EXTRACTION)).to_pylist()
+    assert rows == [{"extraction_profile": "other", "extraction_method": "fallback"},
+                    {"extraction_profile": None, "extraction_method": None}]
+    cells = dict(zip(export_module.HEADER, export_module.csv_row(older), strict=True))
+    assert cells["extraction_method"] is None

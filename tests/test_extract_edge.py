@@ -147,5 +147,5 @@ def test_byline_prefix_after_leading_spaces_or_mid_line_is_removed():
     profile = load_profile("newmediatimes")
     lines = ["  \u3000뉴미디어타임즈 김하늘 기자 | 첫 문단이다.",
              "사진 설명이 붙은 문장 [경기] 뉴미디어타임즈 김하늘 기자 | 둘째 문단이다."]
-    assert _clean_paragraphs(lines, profile, set(), set()) == [
-        "첫 문단이다.", "사진 설명이 붙은 문장 둘째 문단이다."]
+    paragraphs, _authors = _clean_paragraphs(lines, profile, set(), [], [])
+    assert paragraphs == ["첫 문단이다.", "사진 설명이 붙은 문장 둘째 문단이다."]

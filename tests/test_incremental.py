@@ -1,6 +1,7 @@
 """Scheduled incremental crawls: new and edited articles, little else; lock; runs; backfill."""
 
 import json
+import re
 import sqlite3
 import subprocess
 import time
@@ -11,8 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.catalog import Catalog
 from archive.corpus import read_records
+from archive.schema import content_hash
 from archive.warc import warc_files
+from newsarc.replica import server
 from newsarc.replica.server import Replica
 
 from .conftest import NEWSARC, REPO, run
@@ -177,3 +181,74 @@ def test_runs_lists_every_run_and_quiet_prints_one_line(site, tmp_path):
     assert runs[1]["stats"]["articles_new"] == 0
     empty = run(NEWSARC, "runs", str(tmp_path / "nothing"))
     assert empty.returncode == 2
+
+
+_DATES = re.compile(r"<li>(?:등록|수정)[^<]*</li>|<meta property=\"article:published_time\"[^>]*>")
+
+
+@pytest.fixture
+def undated(site, monkeypatch):
+    """The replica with article pages that show no date (header items and meta tag gone)."""
+    route = server.route
+
+    def without_dates(replica_site, target, headers, base):
+        response = route(replica_site, target, headers, base)
+        if urlsplit(target).path == "/news/article.html" and response.status == 200:
+            response.body = _DATES.sub("", response.body.decode("utf-8")).encode("utf-8")
+        return response
+
+    monkeypatch.setattr(server, "route", without_dates)
+    return site
+
+
+def test_articles_without_a_date_are_rechecked_by_their_capture_time(undated, tmp_path):
+    """A page without a date has no publication time to place it in the recheck window;
+    its first capture stands in for it, so an edit to it is still picked up.  (A run of
+    60 pages without a date raises the template drift alarm, exit 1; the next run, 3
+    edited pages, is too small to.)"""
+    summary = crawl(undated, tmp_path, expect=1)
+    assert {r["published"] for r in corpus(tmp_path)} == {None}, "the pages show no date"
+    assert "\nwarning: template drift: " in summary and "published 60" in summary
+    old = dict(undated.site.articles)
+    undated.set_generation(1)
+    new = undated.site.articles
+    edited = {i for i in old if new[i].paragraphs != old[i].paragraphs}
+    assert edited
+    undated.request_log.clear()
+    crawl(undated, tmp_path)
+    articles, _, _ = requests_of_run(undated)
+    assert set(old) <= set(articles), "every article first captured within the window"
+    latest = {}
+    for record in corpus(tmp_path):
+        latest[record["id"]] = record
+    for number in edited:
+        assert latest[number]["version"] == 2
+        assert latest[number]["body"] == "\n\n".join(new[number].paragraphs)
+        assert latest[number]["published"] is None
+
+
+def test_recheck_window_of_undated_articles_counts_from_the_newest_first_capture(tmp_path):
+    def stored(number, published, fetched):
+        body = f"본문 {number}"
+        return {"id": number, "url": f"http://x/news/article.html?no={number}", "site": "x",
+                "title": "t", "subtitle": None, "section": None, "published": published,
+                "modified": None, "authors": [], "body": body, "images": [], "language": "ko",
+                "fetched_at": fetched, "content_hash": content_hash(body), "version": 1,
+                "schema_version": 1}
+
+    catalog = Catalog(tmp_path)
+    try:
+        for record in (
+            stored(1, "2024-06-01T09:00:00+09:00", "2026-11-01T00:00:00+00:00"),
+            stored(2, "2024-06-10T09:00:00+09:00", "2026-11-01T00:00:00+00:00"),
+            stored(3, None, "2026-11-01T00:00:00+00:00"),  # first captured long ago
+            stored(4, None, "2026-11-28T01:00:00+00:00"),
+            stored(5, "2024-01-01T09:00:00+09:00", "2026-11-30T00:00:00+00:00"),
+        ):
+            catalog.add_version(record, None)
+        # A later capture of article 3 (a recheck) does not move it into the window.
+        catalog.seen_unchanged(3, "2026-11-30T00:00:00+00:00")
+        assert catalog.recheck_ids(3) == [2, 4]
+        assert catalog.recheck_ids(40) == [1, 2, 3, 4]
+    finally:
+        catalog.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import json
 import math
 import re
 import time
@@ -549,3 +550,88 @@ def test_years_in_the_prose_follow_the_articles_date(default_site):
             assert year < int(found) <= year + 6, (art.id, found)
             seen["after"] += 1
     assert seen["before"] > 20 and seen["after"] > 20, seen
+
+
+# --- the redesigned skin (``newsarc replica --skin redesign [--skin-newest K]``) -------------
+
+def test_redesign_keeps_urls_and_content_and_renames_the_markup():
+    """Same URLs and articles, new markup: the story block, meta tags, JSON-LD and the
+    other lead; the default skin is untouched (same bytes as a site built without it)."""
+    with Replica(size=SIZE, skin="redesign") as r:
+        plain = build_site(SIZE)
+        assert r.site.articles == plain.articles
+        for art in r.site.latest()[:12] + [sample_article(r.site)]:
+            doc = page(r, f"/news/article.html?no={art.id}&sc_code=S1N1")
+            tree = lxml_html.fromstring(doc)
+            assert not tree.xpath("//*[contains(@class, 'arv_00') or @id='news_body_area']")
+            story = tree.xpath("//article[@class='story']")[0]
+            assert story.xpath("./header[@class='story-head']/h1")[0].text_content() == art.title
+            paras = [p.text_content() for p in story.xpath("./div[@class='story-body']/p")]
+            names = "·".join(x.name for x in art.reporters)
+            assert paras[0] == f"[뉴미디어타임즈={names} 기자] {art.paragraphs[0]}"
+            assert paras[1:-1] == list(art.paragraphs[1:])
+            assert paras[-1] == ", ".join(
+                f"{x.name} 기자" + (f" {x.email}" if x.email else "") for x in art.reporters)
+            assert [a.text_content() for a in story.xpath(".//span[@class='author']/a[1]")] == \
+                [f"{x.name} 기자" for x in art.reporters]
+            times = story.xpath(".//time")
+            assert times[0].get("datetime") == art.published.isoformat()
+            assert times[0].text_content() == f"입력 {art.published:%Y-%m-%d %H:%M}"
+            assert len(times) == (2 if art.modified else 1)
+            assert len(story.xpath(".//figure/img")) == len(art.photos)
+            assert [f.text_content() for f in story.xpath(".//figcaption")] == \
+                [p.caption for p in art.photos if p.caption]
+            meta = {m.get("property"): m.get("content") for m in tree.xpath("//meta[@property]")}
+            url = f"{r.url}/news/article.html?no={art.id}"
+            assert meta["og:url"] == url and meta["og:title"] == art.title
+            assert meta["article:published_time"] == art.published.isoformat()
+            assert meta.get("article:modified_time") == (
+                art.modified.isoformat() if art.modified else None)
+            assert tree.xpath("//link[@rel='canonical']/@href") == [url]
+            ld = json.loads(tree.xpath("//script[@type='application/ld+json']")[0].text)
+            assert ld["@type"] == "NewsArticle" and ld["headline"] == art.title
+            assert ld["datePublished"] == art.published.isoformat()
+            assert [a["name"] for a in ld["author"]] == [x.name for x in art.reporters]
+            assert ld["publisher"]["name"] == "뉴미디어타임즈"
+            text = tree.text_content()
+            for needle in ("기상청 제공", "많이 본 뉴스", "등록된 댓글이 없습니다",
+                           "청소년보호책임자", outlet()["copyright"], "powered by mediaOn"):
+                assert needle in text, needle
+            assert all(f"{b['name']} : {b['address']}" in text for b in outlet()["bureaus"])
+            for view in ("mobile/article.html", "news/article_print.html"):
+                other = lxml_html.fromstring(page(r, f"/{view}?no={art.id}"))
+                assert other.xpath("//article[@class='story']//h1")[0].text_content() == art.title
+        lists = page(r, "/news/article_list_all.html")
+        assert lists == render.list_all_page(plain, 1)
+
+
+def test_redesign_on_the_newest_articles_only():
+    """``skin_newest=K``: the newest K articles moved (and every later one, generation after
+    generation); older ones keep their skin byte for byte, and validators tell the skins apart."""
+    with Replica(size=SIZE, skin="redesign", skin_newest=4) as r:
+        ids = sorted(r.site.articles)
+        plain = build_site(SIZE)
+        for i in ids:
+            doc = page(r, f"/news/article.html?no={i}")
+            if i in ids[-4:]:
+                assert '<article class="story"' in doc
+            else:
+                assert doc == render.article_page(plain, plain.articles[i], r.url)
+        moved = fetch(f"{r.url}/news/article.html?no={ids[-1]}")[1]["etag"]
+        with Replica(size=SIZE) as old:
+            assert fetch(f"{old.url}/news/article.html?no={ids[-1]}")[1]["etag"] != moved
+            assert fetch(f"{old.url}/news/article.html?no={ids[0]}")[1]["etag"] == \
+                fetch(f"{r.url}/news/article.html?no={ids[0]}")[1]["etag"]
+        r.set_generation(1)
+        new = sorted(set(r.site.articles) - set(ids))
+        assert len(new) == 5
+        for i in ids[-4:] + new:
+            assert r.site.skin_of(r.site.articles[i]) == "redesign"
+        assert r.site.skin_of(r.site.articles[ids[-5]]) == "default"
+
+
+@pytest.mark.parametrize("args", [("--skin", "fancy"), ("--skin-newest", "3"),
+                                  ("--skin", "redesign", "--skin-newest", "0")])
+def test_skin_options_are_checked(args):
+    result = run(NEWSARC, "replica", "--port", "0", *args, timeout=60)
+    assert result.returncode == 2, result.stderr.decode()

@@ -88,6 +88,10 @@ def test_runs_come_from_the_runs_table(numbers):
     only = numbers["runs"][0]
     assert (only["mode"], only["status"], only["new"], only["changed"]) == (
         "full", "finished", 60, 0)
+    assert only["extraction"] == {
+        "article_pages": 60, "methods": {"profile": 60, "fallback": 0},
+        "missing": {"title": 0, "published": 0, "reporter": 0, "body": 0}, "incomplete": 0,
+        "drift": False}
 
 
 def test_cli_prints_readable_tables(figure, truth):
@@ -96,12 +100,14 @@ def test_cli_prints_readable_tables(figure, truth):
     out = result.stdout.decode()
     assert out.startswith("뉴미디어타임즈: 60 articles published ")
     for title in ("Articles per month", "Articles per section", "Articles per reporter",
-                  "Body length", "Crawl runs (1)"):
+                  "Body length", "Crawl runs (1)", "Extraction per run"):
         assert f"\n{title}" in out
     for name, n in [*truth["section"].items(), *truth["reporter"].items(),
                     *truth["month"].items()]:
         assert re.search(rf"^  {re.escape(name)} +{n} ", out, re.M), (name, n)
     assert re.search(r"^ +1 +full +finished +\S+ +60 +0 ", out, re.M)
+    extraction = out.split("\nExtraction per run")[1]
+    assert re.search(r"^ +1 +60 +0 +0% +0 +0 +0 +0  no$", extraction, re.M), extraction
 
 
 def test_table_columns_line_up_with_hangul(numbers):
@@ -212,6 +218,7 @@ def test_months_gaps_bylines_and_sections(handmade):
     assert handmade["per_section"] == {"(none)": 1, "경제": 1, "정치": 1}
     assert handmade["runs"] == []
     assert "Crawl runs\n  none recorded" in format_stats(handmade)
+    assert "Extraction per run\n  none recorded" in format_stats(handmade)
 
 
 def test_plot_without_runs_or_bylines(handmade, tmp_path):

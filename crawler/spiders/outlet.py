@@ -12,7 +12,8 @@ Modes (``-a mode=…``), with the archive's catalog as memory:
 - ``incremental`` (the default once the archive has a catalog): the full list newest
   first, stopping at the first page whose articles are all known and older than the last
   finished run; the RSS feed; articles not yet known; and a conditional re-fetch of the
-  articles published within ``recheck_days`` of the newest one, to catch edits.
+  articles published within ``recheck_days`` of the newest one (an article without a
+  date: first captured within as many days of the newest first capture), to catch edits.
 - ``backfill``: article numbers ``from_id``..``to_id`` directly, for history the lists
   do not reach.
 
@@ -20,6 +21,9 @@ In every mode, once the crawl runs dry, the numbers missing from the catalog bet
 lowest and highest known article are probed once; soft-404s are remembered as missing.
 (A distributed run's seeding worker probes those its archive's catalog shows, with its
 seeds: the gaps earlier runs left.)
+
+Every article page's extraction (profile or fallback, fields missing) is counted for the
+template drift alarm (``crawler/drift.py``).
 
 Nothing fetched is lost to a failure: a request that fails after its retries (an HTTP
 error, a timeout, a cut connection, a redirect loop, a page over the size cap, an article
@@ -49,6 +53,7 @@ from twisted.python.failure import Failure
 from archive.catalog import Catalog, has_catalog
 from archive.session import ArchiveSession
 from archive.timeutil import KST, fetched_at, utc_now_iso
+from crawler import drift
 from crawler.extract_pool import ExtractionDied, ExtractionPool
 from crawler.limit import EnoughArticles
 from crawler.profile import load_profile
@@ -261,8 +266,9 @@ class OutletSpider(scrapy.Spider):
         return self._request(url, getattr(self, callback))
 
     def _rechecks(self) -> Iterator[scrapy.Request]:
-        """Conditional re-fetches of recent articles: a 304 or an identical payload becomes a
-        WARC revisit record, an edited body a new version."""
+        """Conditional re-fetches of recent articles (``Catalog.recheck_ids``: by publication
+        time, or by first capture for an article without a date): a 304 or an identical
+        payload becomes a WARC revisit record, an edited body a new version."""
         for number in self.memory.recheck_ids(self.recheck_days):
             last = self.memory.last_capture(number)
             headers = {}
@@ -423,6 +429,7 @@ class OutletSpider(scrapy.Spider):
                 yield retry
             return
         self._succeeded(response)
+        drift.note(self.crawler.stats, result, response.url)
         if isinstance(result, Skip):
             self._count(f"skipped/{result.reason.split(':')[0]}")
             if result.reason.startswith("soft-404"):

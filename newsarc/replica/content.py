@@ -35,6 +35,9 @@ EDITS_PER_GENERATION = 3
 RECENT_SPAN = timedelta(days=3)  # the newest tenth of the base articles lie in this span
 EDIT_SPAN = timedelta(days=2)  # edits touch articles published this close to the update
 TEMPLATES = ("arv_001", "arv_005", "old")
+DEFAULT_SKIN = "default"  # the mediaOn skin generations above, as the outlet serves them
+REDESIGN = "redesign"  # a later skin whose markup no profile was written for
+SKINS = (DEFAULT_SKIN, REDESIGN)
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,27 @@ class Site:
     seed: int = 20240614
     now: datetime = BASE_NOW
     sample_id: int = 0
+    skin: str = DEFAULT_SKIN
+    skin_newest: int | None = None  # with the redesign: only from the newest K articles on
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def skin_of(self, art: Article) -> str:
+        """The skin an article's pages are rendered in.
+
+        With ``skin_newest`` K the redesign went live on the newest K articles of
+        generation 0, and every article published after them has it too: a relaunch is
+        not undone by the next update, so later generations only add redesigned pages.
+        """
+        if self.skin == DEFAULT_SKIN:
+            return DEFAULT_SKIN
+        if self.skin_newest is None:
+            return self.skin
+        first = self._cache.get("skin_from")
+        if first is None:
+            base = sorted(i for i, a in self.articles.items() if a.published <= BASE_NOW)
+            first = base[-self.skin_newest] if self.skin_newest <= len(base) else 0
+            self._cache["skin_from"] = first
+        return self.skin if art.id >= first else DEFAULT_SKIN
 
     def _newest(self) -> list[Article]:
         """Shared newest-first list; callers in this package must not mutate it."""
@@ -378,10 +401,21 @@ def _evolve(b: _Builder, size: int, g: int, sample_id: int) -> None:
         b.add(b.generated(published, end))
 
 
-def build_site(size: int = 240, generation: int = 0, seed: int = 20240614) -> Site:
-    """The outlet as the replica serves it: `size` base articles, then `generation` updates."""
+def build_site(size: int = 240, generation: int = 0, seed: int = 20240614,
+               skin: str = DEFAULT_SKIN, skin_newest: int | None = None) -> Site:
+    """The outlet as the replica serves it: `size` base articles, then `generation` updates.
+
+    ``skin`` "redesign" renders article pages in a skin no profile knows (see
+    :mod:`newsarc.replica.redesign`), on every article or, with ``skin_newest`` K, on the
+    newest K and later ones (:meth:`Site.skin_of`).  The content is the same either way.
+    """
     if size < 1 or generation < 0:
         raise ValueError("size must be >= 1 and generation >= 0")
+    if skin not in SKINS:
+        raise ValueError(f"unknown skin {skin!r}: one of {', '.join(SKINS)}")
+    if skin_newest is not None and (skin == DEFAULT_SKIN or skin_newest < 1):
+        raise ValueError("skin_newest must be >= 1, and only goes with a skin other than "
+                         f"{DEFAULT_SKIN!r}")
     rng = random.Random(f"{seed}:timeline:{size}")
     times = _base_times(rng, size - 1)
     sample_at = bisect.bisect_right(times, sample_published())
@@ -402,6 +436,7 @@ def build_site(size: int = 240, generation: int = 0, seed: int = 20240614) -> Si
         name=outlet()["name"], articles=b.articles, missing=frozenset(b.missing),
         sections=SECTIONS, reporters=REPORTERS, generation=generation, size=size,
         seed=seed, now=BASE_NOW + GENERATION_STEP * generation, sample_id=sample_id,
+        skin=skin, skin_newest=skin_newest,
     )
 
 

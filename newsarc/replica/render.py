@@ -14,9 +14,11 @@ from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime
 from html import escape
+from typing import Any
 from urllib.parse import quote
 
 from newsarc.replica.content import (
+    DEFAULT_SKIN,
     Article,
     Photo,
     Site,
@@ -196,6 +198,13 @@ def _page(site: Site, title: str, main: str, extra_head: str = "",
 
 # ---------------------------------------------------------------- article body
 
+def _redesign() -> Any:
+    """The redesigned skin's module, imported late: it builds on this one."""
+    from newsarc.replica import redesign
+
+    return redesign
+
+
 def _figure(photo: Photo, title: str) -> str:
     """arv_001's photo: a figure with a zoom link and an optional figcaption."""
     cap = f"<figcaption>{esc(photo.caption)}</figcaption>" if photo.caption else ""
@@ -332,6 +341,8 @@ def _article_meta(art: Article, base: str) -> str:
 
 def article_page(site: Site, art: Article, base: str = DEFAULT_BASE) -> str:
     """The desktop article page in the article's skin generation."""
+    if site.skin_of(art) != DEFAULT_SKIN:
+        return _redesign().article_page(site, art, base)
     body_cls = "cnt_view news_body_area"
     body_id_cls = ' class="smartOutput"' if art.template == "arv_005" else ""
     body = (f'<div class="{body_cls}"><div id="news_body_area"{body_id_cls}>\n'
@@ -348,8 +359,10 @@ def article_page(site: Site, art: Article, base: str = DEFAULT_BASE) -> str:
     return _page(site, art.title, main)
 
 
-def mobile_article_page(site: Site, art: Article) -> str:
+def mobile_article_page(site: Site, art: Article, base: str = DEFAULT_BASE) -> str:
     """The mobile skin: news_top header and div paragraphs under div.news_detail."""
+    if site.skin_of(art) != DEFAULT_SKIN:
+        return _redesign().mobile_article_page(site, art, base)
     sub = f"<h4>{esc(art.subtitle)}</h4>" if art.subtitle else ""
     photos: dict[int, list[Photo]] = {}
     for photo in art.photos:
@@ -381,8 +394,10 @@ def mobile_article_page(site: Site, art: Article) -> str:
     )
 
 
-def print_page(site: Site, art: Article) -> str:
+def print_page(site: Site, art: Article, base: str = DEFAULT_BASE) -> str:
     """Print view: title, info, p paragraphs, copyright; no site chrome."""
+    if site.skin_of(art) != DEFAULT_SKIN:
+        return _redesign().print_page(site, art, base)
     sub = f"<h3>{esc(art.subtitle)}</h3>" if art.subtitle else ""
     paras = "\n".join(f"<p>{esc(t)}</p>" for t in _texts(art))
     return (

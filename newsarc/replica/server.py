@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 from PIL import Image, ImageDraw
 
 from newsarc.replica import faults, render
-from newsarc.replica.content import Article, Site, build_site
+from newsarc.replica.content import DEFAULT_SKIN, SKINS, Article, Site, build_site
 
 HTML = "text/html; charset=utf-8"
 XML = "text/xml; charset=utf-8"
@@ -148,7 +148,8 @@ def article_response(site: Site, query: dict[str, list[str]], headers: dict[str,
     art = _article_id(site, _param(query, "no"))
     if art is None:
         return Response(200, render.soft_404().encode("utf-8"))
-    etag = article_etag(art, view)
+    skin = site.skin_of(art)
+    etag = article_etag(art, view if skin == DEFAULT_SKIN else f"{view}:{skin}")
     validators = {"Last-Modified": http_date(art.last_modified), "ETag": etag}
     if _not_modified(headers, etag, art.last_modified):
         return Response(304, headers=validators)
@@ -173,9 +174,11 @@ def route(site: Site, target: str, headers: dict[str, str], base: str) -> Respon
         return article_response(site, query, headers, "desktop",
                                 lambda s, a: render.article_page(s, a, base))
     if path == "/mobile/article.html":
-        return article_response(site, query, headers, "mobile", render.mobile_article_page)
+        return article_response(site, query, headers, "mobile",
+                                lambda s, a: render.mobile_article_page(s, a, base))
     if path == "/news/article_print.html":
-        return article_response(site, query, headers, "print", render.print_page)
+        return article_response(site, query, headers, "print",
+                                lambda s, a: render.print_page(s, a, base))
     if path == "/news/article_list_all.html":
         return _html(render.list_all_page(site, page))
     if path == "/news/section_list_all.html":
@@ -395,8 +398,10 @@ class Replica:
 
     def __init__(self, site: Site | None = None, host: str = "127.0.0.1", port: int = 0,
                  generation: int = 0, size: int = 240, verbose: bool = False,
-                 faults: bool = False, stall: float = 5.0, latency: float = 0.0) -> None:
-        self.site: Site = site if site is not None else build_site(size, generation)
+                 faults: bool = False, stall: float = 5.0, latency: float = 0.0,
+                 skin: str = DEFAULT_SKIN, skin_newest: int | None = None) -> None:
+        self.site: Site = site if site is not None else build_site(
+            size, generation, skin=skin, skin_newest=skin_newest)
         self.size = self.site.size
         self.seed = self.site.seed
         self.host = host
@@ -429,7 +434,7 @@ class Replica:
 
     def set_generation(self, g: int) -> None:
         """Swap in the site as it is `g` updates later; one attribute rebind, so atomic."""
-        site = build_site(self.size, g, self.seed)
+        site = build_site(self.size, g, self.seed, self.site.skin, self.site.skin_newest)
         self.site = site
 
     def start(self) -> Replica:
@@ -468,18 +473,22 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, size: int = 240, generation: int = 0,
-          verbose: bool = False, faults: bool = False, latency: float = 0.0) -> None:
+          verbose: bool = False, faults: bool = False, latency: float = 0.0,
+          skin: str = DEFAULT_SKIN, skin_newest: int | None = None) -> None:
     """Serve the replica until Ctrl-C (for the CLI and for manual browsing)."""
     if threading.current_thread() is threading.main_thread():
         # A shell's background job starts with SIGINT ignored; Ctrl-C and kill must still work.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, _interrupt)
     replica = Replica(host=host, port=port, size=size, generation=generation, verbose=verbose,
-                      faults=faults, latency=latency)
+                      faults=faults, latency=latency, skin=skin, skin_newest=skin_newest)
     replica.start()
     site = replica.site
     mode = (", with faults" if faults else "") + (
         f", {latency * 1000:.0f} ms latency" if latency else "")
+    if skin != DEFAULT_SKIN:
+        mode += f", {skin} skin" + (f" on the newest {skin_newest} articles and later ones"
+                                    if skin_newest else "")
     print(f"replica of {site.name}: {len(site.articles)} articles, generation {generation}"
           f"{mode}, serving {replica.url}/ (Ctrl-C to stop)", flush=True)
     try:
@@ -493,7 +502,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, size: int = 240, generation
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m newsarc.replica.server [--port N] [--size N] [--generation G] [--faults]
-    [--latency MS]``."""
+    [--latency MS] [--skin redesign [--skin-newest K]]``."""
     parser = argparse.ArgumentParser(description="Serve the mediaOn replica")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -503,9 +512,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", action="store_true", help="misbehave on purpose")
     parser.add_argument("--latency", type=float, default=0.0, metavar="MS",
                         help="milliseconds to wait before every answer")
+    parser.add_argument("--skin", choices=SKINS, default=DEFAULT_SKIN,
+                        help="article skin: the CMS's own, or a redesign no profile knows")
+    parser.add_argument("--skin-newest", type=int, metavar="K",
+                        help="with --skin redesign: only the newest K articles (and later)")
     args = parser.parse_args(argv)
     serve(args.host, args.port, args.size, args.generation, args.verbose, args.faults,
-          args.latency / 1000)
+          args.latency / 1000, args.skin, args.skin_newest)
     return 0
 
 
