@@ -29,6 +29,8 @@ _NOT_BODY_RE = re.compile(
     r"rank|popular|best|hot|most|related|relation|recommend|list|tag|keyword|share|sns|"
     r"copyright|foot|util|breadcrumb|ad|ads|advert)(?:$|[\s_-]|[0-9])",
     re.IGNORECASE)
+_WIDEN_LEVELS = 3
+_WIDEN_SHARE = 1.25  # an ancestor with a quarter more prose holds more of the article
 _MIN_SCORE = 120  # characters of sentence text: less is a teaser or a caption, not an article
 
 
@@ -52,6 +54,7 @@ def find_body(tree: HtmlElement, min_score: float = 120) -> HtmlElement | None:
     page is an article may lower it.
     """
     scores: dict[HtmlElement, float] = {}
+    totals: dict[HtmlElement, float] = {}  # all sentence text inside an element
     for node in tree.iter():
         if not isinstance(node.tag, str) or node.tag in _SKIP_TAGS or _hidden(node):
             continue
@@ -66,13 +69,27 @@ def find_body(tree: HtmlElement, min_score: float = 120) -> HtmlElement | None:
             grand = parent.getparent()
             if grand is not None:
                 scores[grand] = scores.get(grand, 0.0) + score / 2
+            for holder in (parent, *parent.iterancestors()):
+                totals[holder] = totals.get(holder, 0.0) + score
     declared = declared_body(tree)
-    if declared is not None and _prose_inside(declared, scores) >= min(min_score, _MIN_SCORE):
+    if declared is not None and totals.get(declared, 0.0) >= min(min_score, _MIN_SCORE):
         return declared
     best = max((n for n in scores if not _named_not_body(n)), key=scores.__getitem__,
                default=None)
-    if best is None or scores[best] < min_score:
+    if best is None or totals[best] < min_score:
         return None
+    return _widen(best, totals)
+
+
+def _widen(best: HtmlElement, totals: dict[HtmlElement, float]) -> HtmlElement:
+    """``best``, or the nearest ancestor holding markedly more prose: an article split into
+    sibling containers (by an ad, a photo box) is one article."""
+    for _level in range(_WIDEN_LEVELS):
+        parent = best.getparent()
+        if (parent is None or parent.tag in ("body", "html") or _named_not_body(parent)
+                or totals.get(parent, 0.0) < totals[best] * _WIDEN_SHARE):
+            break
+        best = parent
     return best
 
 
@@ -104,10 +121,6 @@ def _block_score(text: str) -> float:
     if len(text) < 8 or not _SENTENCE_END_RE.search(text):
         return 0.0
     return float(min(len(text), 1000))
-
-
-def _prose_inside(node: HtmlElement, scores: dict[HtmlElement, float]) -> float:
-    return max((scores.get(n, 0.0) for n in node.iter() if isinstance(n.tag, str)), default=0.0)
 
 
 def _hidden(node: HtmlElement) -> bool:

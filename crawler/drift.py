@@ -23,12 +23,11 @@ METHODS = ("profile", "fallback")
 FIELDS = ("title", "published", "reporter", "body")
 # Skips of an article page that mean a field was not found (the page is not stored at all):
 # reason prefix, fields.  On an article URL, "not an article page" for want of a headline,
-# body or date is what a redesign the fallback cannot read looks like.
+# body is what a redesign the fallback cannot read looks like.
 MISSING_SKIPS = {
     "no headline": ("title",),
     "no body text": ("body",),
     "not an article page: no headline and no body": ("title", "body"),
-    "not an article page: no body container and no date": ("body", "published"),
 }
 WARNING = "warning: template drift"
 

@@ -238,8 +238,6 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
         return Skip("no headline")
     if body_el is None:
         return Skip("no body text")
-    if method == "fallback" and published is None and not cms:
-        return Skip("not an article page: no body container and no date")
     root = site_root(page_url)
     subtitle = _text_of(_first(tree, profile, "subtitle"))
     if subtitle is None and method == "fallback":

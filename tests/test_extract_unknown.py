@@ -104,6 +104,22 @@ def test_the_body_is_the_element_holding_the_prose():
     assert found is not None and found.get("class") == "cont_x"
 
 
+def test_an_article_split_by_an_ad_is_found_whole():
+    first, second = [*PROSE, *PROSE[:1]], [*PROSE[1:], *PROSE]
+    page = unknown_page("<div class='view'><div class='part'>"
+                        + "".join(f"<p>{p}</p>" for p in first)
+                        + "</div><div class='ad_box'><script>ad()</script></div>"
+                        "<div class='part'>" + "".join(f"<p>{p}</p>" for p in second)
+                        + "</div></div>")
+    found = container.find_body(document_fromstring(page))
+    assert found is not None and found.get("class") == "view"
+    record = extract(page.replace("</head>", "<meta property='og:type' content='article'>"
+                                          "</head>"), "https://x.example/news/1234")
+    assert record["body"] == "\n\n".join([*first, *second])
+    assert isinstance(extract(page, "https://x.example/news/1234"), Skip), (
+        "a page that says nothing of being an article (no date, no og:type) is none")
+
+
 def test_a_declared_article_body_wins_and_a_page_without_prose_has_none():
     page = unknown_page("<div class='a'><p>짧은 소개 글이다.</p></div>"
                         "<section itemprop='articleBody'>" + "<br>".join(PROSE) + "</section>")
@@ -152,6 +168,10 @@ def test_korean_news_boilerplate_lines(line):
     "사진 속 인물은 지난해 은퇴한 선수로, 팬들은 그의 복귀를 기다리고 있다.",
     "저작권 분쟁이 잇따르자 정부는 관련 법 개정을 추진하기로 했다고 밝혔다.",
     "그는 구독자 수가 늘면서 광고 수익도 함께 늘었다고 말했다.",
+    "음원 저작권자에게 돌아가는 몫은 절반에도 못 미친다.",
+    "경찰은 시민들에게 적극적인 제보 부탁한다고 밝혔다.",
+    "A씨는 영상을 무단 복제한 혐의로 기소됐다.",
+    "사진 찍기 좋은 명소로 알려지며 방문객이 늘었다.",
 ])
 def test_prose_about_the_same_things_is_not_boilerplate(line):
     assert not boilerplate.is_boilerplate(line)
