@@ -64,8 +64,10 @@ bench-instructions: $(STAMP)
 	$(BIN)/python bench/instructions.py --out bench/instructions-results.md
 
 # The detailed benchmarks behind the README's other tables (about 15 minutes more).
+# bench/realpages.py (about a minute) scores the real pages of ../shared/realpages when present.
 bench-more: $(STAMP) $(DIST_STAMP)
 	$(BIN)/python bench/extraction.py --out bench/extraction-results.md
+	$(BIN)/python bench/realpages.py --out bench/realpages-results.md
 	$(BIN)/python bench/warc.py --out bench/warc-results.md
 	$(BIN)/python bench/export.py --out bench/export-results.md
 	$(BIN)/python bench/fuzz_extract.py --out bench/fuzz-results.md
