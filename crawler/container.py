@@ -176,7 +176,7 @@ def photo_boxes(body: HtmlElement) -> list[HtmlElement]:
 
 def is_photo_box(node: HtmlElement) -> bool:
     """True for a table with an image and caption-sized text, or a block that opens with an
-    image and holds no more text than a caption."""
+    image and holds no more text than a caption, in no paragraph of its own."""
     if node.find(".//img") is None:
         return False
     text = node.text_content().strip()
@@ -188,7 +188,17 @@ def is_photo_box(node: HtmlElement) -> bool:
     opens_with_image = not (node.text or "").strip() and first is not None and (
         first.tag == "img" or (first.tag == "a" and first.find("img") is not None
                                and not (first.text or "").strip()))
-    return opens_with_image and node.find(".//p") is None
+    return opens_with_image and node.find(".//p") is None and not _blank_line(node)
+
+
+def _blank_line(node: HtmlElement) -> bool:
+    """True when two line breaks follow each other in ``node``: a paragraph break, after
+    which comes text, not a caption."""
+    for br in node.iterdescendants("br"):
+        following = br.getnext()
+        if following is not None and following.tag == "br" and not (br.tail or "").strip():
+            return True
+    return False
 
 
 def link_lines(body: HtmlElement) -> list[HtmlElement]:

@@ -247,7 +247,7 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
             _remove([deck])
     section = _section(tree, profile)
     header_authors = bylines.header_authors(info, outlets)
-    for text in _signature_texts(body_el):
+    for text in dict.fromkeys(_signature_texts(body_el)):
         signed = _signature(text, header_authors, outlets)
         if signed:
             header_authors = bylines.merge_authors(header_authors, signed)
@@ -477,6 +477,9 @@ def _body_paragraphs(body_el: HtmlElement, profile: Profile, unknown: bool) -> l
     """
     _remove(prune_unknown(body_el) + link_lines(body_el) if unknown else photo_boxes(body_el))
     _prune(body_el, profile.prune)
+    # trafilatura drops comments with the text after them ("<!--end-->text" is text).
+    for comment in list(body_el.iter(etree.Comment)):
+        delete_element(comment)
     _separate_blocks(body_el)
     body_el.tag = "div"
     body_el.attrib.clear()

@@ -15,19 +15,16 @@ from collections.abc import Iterator
 from difflib import SequenceMatcher
 from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 _ARTICLE_TYPES = frozenset({"newsarticle", "article", "reportagenewsarticle", "blogposting",
                             "analysisnewsarticle", "opinionnewsarticle", "reviewnewsarticle"})
-_HEADING_XPATH = (
-    "//h1|//h2|//h3|//h4|//h5"
-    "|//*[contains(translate(@class, 'TITLESUBJHADN', 'titlesubjhadn'), 'tit')"
-    " or contains(translate(@class, 'TITLESUBJHADN', 'titlesubjhadn'), 'subj')"
-    " or contains(translate(@class, 'TITLESUBJHADN', 'titlesubjhadn'), 'headline')"
-    " or contains(translate(@id, 'TITLESUBJHADN', 'titlesubjhadn'), 'tit')"
-    " or contains(translate(@id, 'TITLESUBJHADN', 'titlesubjhadn'), 'subj')"
-    " or @itemprop='headline']"
-)
+# Headings, and elements named as titles (case as written: "tit", "Tit", "subj", "headline").
+_HEADING_XPATH = etree.XPath(
+    "//h1|//h2|//h3|//h4|//h5|//*[@itemprop='headline' or contains(@class, 'tit')"
+    " or contains(@class, 'Tit') or contains(@class, 'subj') or contains(@class, 'headline')"
+    " or contains(@id, 'tit') or contains(@id, 'Tit') or contains(@id, 'subj')]")
 _WORD_RE = re.compile(r"\w+")
 _TITLE_SEPARATORS = (" - ", " | ", " : ", " :: ", " < ", " > ", " — ", " – ", " #")
 _MAX_HEADLINE = 300
@@ -167,7 +164,7 @@ def visible_headline(tree: HtmlElement, reference: str | None,
     when its words mostly agree with the reference; else the reference itself is used.
     """
     best, best_score = None, 0.0
-    for node in tree.xpath(_HEADING_XPATH):
+    for node in _HEADING_XPATH(tree):
         if exclude is not None and _inside(node, exclude):
             continue
         text = squeeze(node.text_content())
@@ -175,6 +172,8 @@ def visible_headline(tree: HtmlElement, reference: str | None,
             continue
         if reference is None:
             return text if node.tag in ("h1", "h2") else None
+        if text == reference:
+            return text
         score = _similarity(text, reference)
         if score > best_score:
             best, best_score = text, score

@@ -120,6 +120,21 @@ def test_an_article_split_by_an_ad_is_found_whole():
         "a page that says nothing of being an article (no date, no og:type) is none")
 
 
+ARTICLE_HEAD = ("<meta property='og:type' content='article'>"
+                "<meta property='article:published_time' content='2024-06-14T07:40:01+09:00'>")
+
+
+def test_text_after_a_comment_and_after_an_opening_photo_is_prose():
+    """Editors' blocks end in comments (``<!--end_block-->text``), and a paragraph may open
+    with a photo and a blank line before its text: neither text is lost."""
+    body = ("<div id='story'><div><img src='/p.gif'><br><br>" + PROSE[0] + "</div>"
+            "<div class='box'><b>소제목</b></div><!--end_block-->" + PROSE[1] + "<br><br>"
+            + PROSE[2] + " " + PROSE[0] + "</div>")
+    record = extract(unknown_page(body, head=ARTICLE_HEAD), "https://x.example/news/77")
+    assert record["body"].split("\n\n") == [PROSE[0], "소제목", PROSE[1],
+                                             PROSE[2] + " " + PROSE[0]]
+
+
 def test_a_declared_article_body_wins_and_a_page_without_prose_has_none():
     page = unknown_page("<div class='a'><p>짧은 소개 글이다.</p></div>"
                         "<section itemprop='articleBody'>" + "<br>".join(PROSE) + "</section>")
