@@ -31,9 +31,10 @@ from newsarc.replica.content import Article, Photo, Site, outlet
 from newsarc.replica.render import (
     DEFAULT_BASE,
     LOGO,
-    _bureau_lines,
     article_href,
+    bureau_lines,
     esc,
+    weather,
     writer_href,
 )
 
@@ -106,15 +107,14 @@ def _head(art: Article, base: str) -> str:
 
 def _masthead(site: Site) -> str:
     """Weather strip, logo, search and the section menu, renamed."""
-    rng = random.Random(f"weather:{site.seed}:{site.generation}")
-    temp = f"{rng.randint(12, 31)}.{rng.randint(0, 9)}"
+    sky, temp = weather(site)
     menu = "".join(
         f'<a href="/news/section_list_all.html?sec_no={s.no}">{esc(s.name)}</a>'
         for s in site.sections
     )
     return (
         '<div class="masthead">\n<div class="wx-strip">'
-        f'{rng.choice(("맑음", "구름많음", "흐림"))} 수원 {temp}℃ <small>기상청 제공</small>'
+        f'{sky} 수원 {temp}℃ <small>기상청 제공</small>'
         '<a href="/member/login.html">로그인</a></div>\n'
         f'<a class="brand" href="/"><img src="{LOGO}" alt="{esc(outlet()["name"])}"></a>'
         '<form class="find" action="/news/search_result.html" method="get">'
@@ -138,7 +138,7 @@ def _rail(site: Site) -> str:
 def _colophon() -> str:
     """The footer: publisher, registration, contact, every bureau, officer, copyright."""
     f = outlet()
-    lines = "".join(f"<p>{line}</p>\n" for line in _bureau_lines())
+    lines = "".join(f"<p>{line}</p>\n" for line in bureau_lines())
     return (
         '<footer class="colophon">\n'
         f"<p>대표/발행인 : {esc(f['publisher'])} | 등록번호 : {esc(f['registration'])} | "

@@ -86,17 +86,23 @@ def _banner(no: int, cls: str) -> str:
             f'target="_blank"><img src="/data/banner/bn_{no}.jpg" alt="배너 {no}"></a></div>')
 
 
-def _header(site: Site) -> str:
-    """Weather strip, login link, logo, search form, section menu and the top banner."""
+def weather(site: Site) -> tuple[str, str]:
+    """The weather strip's sky and temperature: fixed for a site and generation."""
     rng = random.Random(f"weather:{site.seed}:{site.generation}")
     temp = f"{rng.randint(12, 31)}.{rng.randint(0, 9)}"
+    return rng.choice(("맑음", "구름많음", "흐림")), temp
+
+
+def _header(site: Site) -> str:
+    """Weather strip, login link, logo, search form, section menu and the top banner."""
+    sky, temp = weather(site)
     menu = "".join(
         f'<li><a href="/news/section_list_all.html?sec_no={s.no}">{esc(s.name)}</a></li>'
         for s in site.sections
     )
     return (
         '<div id="header" class="header">\n<div class="top_bar">'
-        f'<div class="weather"><span class="w_icon">{rng.choice(("맑음", "구름많음", "흐림"))}'
+        f'<div class="weather"><span class="w_icon">{sky}'
         f'</span> 수원 {temp}℃ <span class="w_src">기상청 제공</span></div>'
         '<ul class="top_util"><li><a href="/member/login.html">로그인</a></li>'
         '<li><a href="/member/join.html">회원가입</a></li></ul></div>\n'
@@ -148,7 +154,7 @@ def _sidebar(site: Site) -> str:
             f"{_banner(11, 'side_banner')}\n{_banner(12, 'side_banner')}\n</div>\n")
 
 
-def _bureau_lines() -> list[str]:
+def bureau_lines() -> list[str]:
     """The bureau addresses, grouped into lines as the real footer does."""
     facts = outlet()
     bureaus = [f"{esc(b['name'])} : {esc(b['address'])}" for b in facts["bureaus"]]
@@ -162,7 +168,7 @@ def _bureau_lines() -> list[str]:
 def footer_html() -> str:
     """The long footer: publisher, registration, contact, every bureau, officer, copyright."""
     f = outlet()
-    first, *rest = _bureau_lines()
+    first, *rest = bureau_lines()
     return (
         '<div id="footer" class="footer">\n<div class="ft_menu"><a href="/">회사소개</a>'
         '<a href="/">개인정보처리방침</a><a href="/">청소년보호정책</a></div>\n'
