@@ -7,10 +7,12 @@ statistics, and the URLs that failed for good in a run (``failures``), which the
 fetches again.  SQLite in WAL mode: one crawl writes (the archive lock sees to that) while
 ``newsarc runs`` and other readers read.
 
-The full-text index (``texts_fts``) is not written by the crawl: indexing a Korean body
-in trigrams costs about as much CPU as extracting it.  ``update_text_index`` adds the
-texts stored since the last time, in batches, when a text search or Datasette first needs
-them (``meta.fts_rowid`` remembers how far it got; ``texts`` is only ever appended to).
+The full-text index (``texts_fts``) is not written record by record: indexing a Korean
+body in trigrams costs about as much CPU as extracting it.  ``update_text_index`` adds the
+texts stored since the last time, in batches, when a writer closes the archive (the end of
+a crawl or merge), in one pass (``meta.fts_rowid`` remembers how far it got; ``texts`` is
+only ever appended to).  Readers never write: they open the file ``read_only`` and match
+the texts the index does not have yet without it.
 
 ``articles.jsonl`` stays the corpus; the catalog is derived from it and from the crawl.
 ``reconcile`` brings the catalog up to a corpus that went further than it (a crawl killed
@@ -25,13 +27,20 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from archive.corpus import CORPUS_NAME
+from archive.corpus import CORPUS_NAME, MALFORMED_REPAIR
+from archive.errors import DamagedFile
+from archive.safeio import refuse_symlinks
 from archive.timeutil import utc_now_iso
 
 CATALOG_NAME = "catalog.sqlite"
+# How far past the newest listed article a stored number may extend gap probing (and the
+# widest step inside a run of stored numbers without a listed range); crawler.settings'
+# NEWSARC_GAP_MAX_AHEAD is the crawl's own.
+GAP_MAX_AHEAD = 1000
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS articles (
@@ -92,12 +101,45 @@ class Catalog:
     def __init__(self, archive: Path) -> None:
         archive.mkdir(parents=True, exist_ok=True)
         self.archive = archive
+        for suffix in ("", "-wal", "-shm", "-journal"):  # SQLite follows links to all four
+            refuse_symlinks(catalog_path(archive).with_name(CATALOG_NAME + suffix))
         self.db = sqlite3.connect(catalog_path(archive), isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         self._index_texts_later()
+
+    @classmethod
+    def read_only(cls, archive: Path) -> Catalog:
+        """The catalog as it is, for reading: opened ``mode=ro``, nothing created, migrated
+        or indexed, so a read-only archive reads and a readable one is left as it was."""
+        catalog = cls.__new__(cls)
+        catalog.archive = archive
+        catalog.db = _connect_read_only(catalog_path(archive))
+        catalog.db.row_factory = sqlite3.Row
+        return catalog
+
+    @classmethod
+    def in_memory(cls, archive: Path, source: Catalog | None = None) -> Catalog:
+        """A copy of ``source`` (or an empty catalog) in memory, brought to the current
+        schema there: what a reader catches up with the corpus when the file is behind."""
+        catalog = cls.__new__(cls)
+        catalog.archive = archive
+        catalog.db = sqlite3.connect(":memory:", isolation_level=None)
+        if source is not None:
+            source.db.backup(catalog.db)
+        catalog.db.row_factory = sqlite3.Row
+        catalog.db.executescript(SCHEMA)
+        catalog._index_texts_later()
+        return catalog
+
+    def is_current(self) -> bool:
+        """True when the file has every table and view of the schema, and no trigger of
+        an older newsarc: a reader can use it as it is."""
+        names = {r[0] for r in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view', 'trigger')")}
+        return "texts_ai" not in names and _SCHEMA_NAMES <= names
 
     def close(self) -> None:
         self.db.close()
@@ -115,6 +157,11 @@ class Catalog:
             self.db.execute("DROP TRIGGER texts_ai")
             last = self.db.execute("SELECT MAX(rowid) FROM texts").fetchone()[0]
             self.set_meta("fts_rowid", str(last or 0))
+
+    def indexed_up_to(self) -> int:
+        """The last ``texts`` rowid the full-text index has: readers match the texts after
+        it without the index."""
+        return self._indexed_up_to()
 
     def texts_unindexed(self) -> int:
         """How many stored texts the full-text index does not have yet."""
@@ -328,13 +375,96 @@ class Catalog:
                 f"AND {column} >= ?", (since,)))
         return sorted(ids)
 
-    def gaps(self) -> list[int]:
-        """Numbers between the lowest and highest known article neither stored nor missing."""
-        low, high = self.db.execute("SELECT MIN(id), MAX(id) FROM articles").fetchone()
-        if low is None:
-            return []
-        taken = self.known_ids() | self.missing_ids()
-        return [n for n in range(low, high + 1) if n not in taken]
+    # --- gaps in the article numbers ---------------------------------------------------
+
+    def vouch(self, low: int, high: int) -> None:
+        """Widen the range of article numbers the site's own lists and feeds have shown.
+
+        Gap probing stays inside it (``gap_range``): a number that only a page links to,
+        however far out, must not turn into millions of probes.  Kept across runs, since an
+        incremental run walks only the newest list pages.
+        """
+        current = self.vouched()
+        if current is not None:
+            low, high = min(low, current[0]), max(high, current[1])
+            if (low, high) == current:
+                return
+        with self._transaction():
+            self.set_meta("vouched_low", str(low))
+            self.set_meta("vouched_high", str(high))
+
+    def vouched(self) -> tuple[int, int] | None:
+        """The lowest and highest article number lists and feeds have shown, if any (a
+        value that is no number, from a catalog made elsewhere, counts as none)."""
+        low, high = self.get_meta("vouched_low"), self.get_meta("vouched_high")
+        try:
+            return (int(low), int(high)) if low and high else None
+        except ValueError:
+            return None
+
+    def gap_range(self, max_ahead: int = GAP_MAX_AHEAD) -> tuple[int, int] | None:
+        """The article numbers gap probing covers, or None.
+
+        The vouched range, widened by the stored articles it reaches in steps of at most
+        ``max_ahead``: articles published after the list walk, and older ones that an
+        incremental run's short list walk did not vouch for again (or that distributed
+        workers stored: their shards' lists are not merged).  A number farther out is
+        suspect, never a range end.  Without a vouched range (an older archive), the
+        largest such run of stored numbers: a lone far number is again left out.
+        """
+        spans = ("SELECT MIN(id) AS lo, MAX(id) AS hi FROM (SELECT id, SUM(step > :ahead) "
+                 "OVER (ORDER BY id) AS run FROM (SELECT id, id - LAG(id, 1, id) OVER "
+                 "(ORDER BY id) AS step FROM articles)) GROUP BY run")
+        vouched = self.vouched()
+        if vouched is not None:
+            low, high = vouched
+            row = self.db.execute(
+                f"SELECT MIN(lo), MAX(hi) FROM ({spans}) "
+                "WHERE hi >= :low - :ahead AND lo <= :high + :ahead",
+                {"ahead": max_ahead, "low": low, "high": high}).fetchone()
+            return min(low, row[0] or low), max(high, row[1] or high)
+        row = self.db.execute(f"{spans} ORDER BY COUNT(*) DESC, MAX(id) DESC LIMIT 1",
+                              {"ahead": max_ahead}).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def beyond(self, high: int) -> int:
+        """How many stored articles lie past ``high``: suspect numbers gaps ignore."""
+        return self.db.execute("SELECT COUNT(*) FROM articles WHERE id > ?",
+                               (high,)).fetchone()[0]
+
+    def iter_gaps(self, low: int, high: int, batch: int = 1000) -> Iterator[int]:
+        """The numbers from ``low`` to ``high`` neither stored nor known missing, ascending.
+
+        Generated as they are consumed, reading the taken numbers ``batch`` at a time from
+        both primary keys: memory stays flat however wide the range, and no cursor is held
+        open between batches while the caller writes.
+        """
+        start = low
+        while start <= high:
+            taken = [r[0] for r in self.db.execute(
+                "SELECT id FROM articles WHERE id BETWEEN ?1 AND ?2 UNION "
+                "SELECT id FROM missing WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT ?3",
+                (start, high, batch))]
+            for number in taken:
+                yield from range(start, number)
+                start = number + 1
+            if len(taken) < batch:
+                break
+        yield from range(start, high + 1)
+
+    def count_gaps(self, low: int, high: int) -> int:
+        """How many numbers ``iter_gaps(low, high)`` gives, counted without generating them."""
+        if high < low:
+            return 0
+        taken = self.db.execute(
+            "SELECT COUNT(*) FROM (SELECT id FROM articles WHERE id BETWEEN ?1 AND ?2 UNION "
+            "SELECT id FROM missing WHERE id BETWEEN ?1 AND ?2)", (low, high)).fetchone()[0]
+        return high - low + 1 - taken
+
+    def gaps(self, limit: int = 10_000) -> list[int]:
+        """The first ``limit`` gaps of ``gap_range()``: a bounded list, for tests and tools."""
+        bounds = self.gap_range()
+        return list(islice(self.iter_gaps(*bounds), limit)) if bounds else []
 
     # --- page requisites --------------------------------------------------------------
 
@@ -407,6 +537,45 @@ def has_catalog(archive: Path) -> bool:
     return catalog_path(archive).exists()
 
 
+# Every table and view SCHEMA makes: a catalog lacking one is an older newsarc's.
+_SCHEMA_NAMES = {line.split(" EXISTS ")[1].split()[0].split("(")[0]
+                 for line in SCHEMA.splitlines() if " IF NOT EXISTS " in line
+                 and "INDEX" not in line}
+# What SQLite says when a read-only connection cannot set up WAL reading in the folder.
+_NO_WAL_FILES = {"SQLITE_READONLY_DIRECTORY", "SQLITE_CANTOPEN", "SQLITE_READONLY"}
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """``mode=ro``; in a folder this process cannot write, where SQLite cannot create the
+    WAL reader's files, ``immutable=1``: no writer can be changing the file there."""
+    uri = path.resolve().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+    try:
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        db.close()
+        if exc.sqlite_errorname not in _NO_WAL_FILES or os.access(path.parent, os.W_OK):
+            raise
+        db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+    return db
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True for SQLite's "this file is no (sound) database", not for a program's mistake."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return isinstance(exc, sqlite3.DatabaseError) and (
+        name == "SQLITE_NOTADB" or name.startswith("SQLITE_CORRUPT"))
+
+
+def damaged_catalog(archive: Path, exc: BaseException) -> DamagedFile:
+    """The one line for a damaged catalog, with its repair: it is derived from the corpus."""
+    path = catalog_path(archive)
+    return DamagedFile(path, f"damaged ({exc})",
+                       f"move it aside (mv {path} {path}.damaged): read commands then "
+                       f"read {CORPUS_NAME}, and the next crawl or `newsarc merge` "
+                       "rebuilds the catalog from it (run history and captures are lost)")
+
+
 def corpus_tail(archive: Path, start: int) -> Iterator[tuple[dict[str, Any], int]]:
     """(record, end offset of its line) for the corpus's whole lines after byte ``start``,
     streamed; a corpus shorter than ``start`` was replaced and is read from the top."""
@@ -418,12 +587,18 @@ def corpus_tail(archive: Path, start: int) -> Iterator[tuple[dict[str, Any], int
             start = 0
         handle.seek(start)
         end = start
-        for line in handle:
+        for number, line in enumerate(handle, 1):
             if not line.endswith(b"\n"):
                 return
-            end += len(line)
             if line.strip():
-                yield json.loads(line), end
+                try:
+                    record = json.loads(line)
+                except ValueError as exc:
+                    where = f"line {number}" if start == 0 else f"the line at byte {end}"
+                    raise DamagedFile(path, f"{where} is malformed JSON ({exc})",
+                                      MALFORMED_REPAIR) from exc
+                yield record, end + len(line)
+            end += len(line)
 
 
 def _alive(pid: int | None) -> bool:

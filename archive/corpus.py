@@ -3,7 +3,8 @@
 Append-only means a killed writer can leave at most one half-written last line.  It is
 never kept silently: ``repair`` moves it aside to ``articles.jsonl.partial`` (nothing is
 lost, an operator can look at it) before anything new is appended.  A write that fails (a
-full disk) takes its partial line back at once, so the corpus stays whole lines.
+full disk) takes its partial line back at once, so the corpus stays whole lines.  Neither
+the corpus nor its ``.partial`` is ever written through a symbolic link (``archive.safeio``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from archive.errors import DamagedFile
+from archive.safeio import open_write, refuse_symlinks
+
 CORPUS_NAME = "articles.jsonl"
+# What to do about a malformed line, said with every error naming one.
+MALFORMED_REPAIR = ("fix or delete that line (`newsarc reextract DIR --out FILE` rebuilds "
+                    "the whole corpus from the WARC files)")
 
 
 def dumps(record: dict[str, Any]) -> str:
@@ -23,18 +30,20 @@ def dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n"
 
 
-def repair(path: Path) -> int:
-    """Cut a half-written last line off ``path`` into ``path.partial``; return bytes moved."""
+def repair(path: Path, root: Path | None = None) -> int:
+    """Cut a half-written last line off ``path`` into ``path.partial``; return bytes moved.
+    A link at either is refused before anything is read or cut (``root``: the archive)."""
+    refuse_symlinks(path, root)
     if not path.exists() or path.stat().st_size == 0:
         return 0
-    with path.open("rb+") as handle:
+    with open_write(path, "rb+", root=root) as handle:
         size = handle.seek(0, os.SEEK_END)
         tail_start = _last_newline_end(handle, size)
         if tail_start == size:
             return 0
         handle.seek(tail_start)
         fragment = handle.read()
-        with path.with_name(path.name + ".partial").open("ab") as aside:
+        with open_write(path.with_name(path.name + ".partial"), "ab", root=root) as aside:
             aside.write(fragment + b"\n")
         handle.truncate(tail_start)
     return len(fragment)
@@ -61,9 +70,11 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                yield json.loads(line)
+                record = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: malformed JSON line: {exc}") from exc
+                raise DamagedFile(path, f"line {number} is malformed JSON ({exc})",
+                                  MALFORMED_REPAIR) from exc
+            yield record
 
 
 class CorpusWriter:
@@ -81,7 +92,7 @@ class CorpusWriter:
                 for record in read_records(self.path):
                     latest[record["id"]] = (record.get("version", 1), record["content_hash"])
         self.latest = latest
-        self._handle = self.path.open("ab", buffering=0)  # one write per line, nothing held
+        self._handle = open_write(self.path, "ab", buffering=0)  # one write a line, none held
 
     def tell(self) -> int:
         """Bytes of the corpus written so far (what the catalog has seen)."""

@@ -11,6 +11,7 @@ cdxj-indexer's own per-record code on each record as the writer puts it in the f
 cleanly.  ``update_index`` sorts such a finished side file instead of reading ``NAME``;
 any other file (a crawl killed mid-file, a repaired file, files merged from elsewhere) is
 read and indexed by cdxj-indexer as before.  Both ways give the same lines (tested).
+Nothing under ``indexes/`` is written through a symbolic link (``archive.safeio``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
+from archive.safeio import open_write, refuse_symlinks
 from archive.warc import OPEN_SUFFIX, WARC_DIR, warc_files
 
 
@@ -73,6 +75,8 @@ def update_index(archive: Path) -> list[str]:
     directory = archive / INDEX_DIR
     directory.mkdir(parents=True, exist_ok=True)
     pending = directory / PENDING_DIR
+    for path in (index_path(archive), directory / INDEXED_LIST, pending):
+        refuse_symlinks(path, archive)
     done = indexed_files(archive)
     _drop_stale_side_files(archive, done)
     new = [p for p in warc_files(archive) if p.name not in done]
@@ -94,7 +98,7 @@ def update_index(archive: Path) -> list[str]:
         _merge_sorted(parts, merged)
         os.replace(merged, index_path(archive))
     listing = directory / INDEXED_LIST
-    with listing.open("a") as handle:
+    with open_write(listing, "a", root=archive) as handle:
         handle.writelines(f"{p.name}\n" for p in new)
     for side in sides.values():
         side.unlink(missing_ok=True)
@@ -124,6 +128,7 @@ class WriteTimeIndex:
     """
 
     def __init__(self, archive: Path) -> None:
+        self.archive = archive
         self.directory = archive / INDEX_DIR / PENDING_DIR
         self._indexer = CDXJIndexer(None, [])
         self._name: str | None = None
@@ -163,7 +168,7 @@ class WriteTimeIndex:
         self._close()
         self._name, self._broken = filename, False
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._handle = self._open_path(filename).open("w", encoding="utf-8")
+        self._handle = open_write(self._open_path(filename), "w", root=self.archive)
 
     def _open_path(self, filename: str) -> Path:
         return self.directory / (filename + SIDE_SUFFIX + OPEN_SUFFIX)

@@ -3,6 +3,8 @@
 The kernel drops a flock when its process dies, however it dies, so a lock left by a
 killed crawl is never in the way: the next run takes it over and says so.  The file holds
 the owner's pid and start time, for the message a second run prints when it must refuse.
+A ``.lock`` that is a symbolic link is refused (``archive.safeio``): taking the lock
+truncates the file, which must never be one outside the archive.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from archive.safeio import open_nofollow
 from archive.timeutil import utc_now_iso
 
 LOCK_NAME = ".lock"
@@ -25,14 +28,16 @@ class ArchiveLocked(RuntimeError):
 class ArchiveLock:
     """Hold the archive for this process until ``release`` (or process exit)."""
 
-    def __init__(self, archive: Path) -> None:
+    def __init__(self, archive: Path, *, root: Path | None = None) -> None:
+        """``root``: the archive ``archive`` lies in (a shard's), checked for links on the way."""
         archive.mkdir(parents=True, exist_ok=True)
         self.path = archive / LOCK_NAME
+        self.root = root if root is not None else archive
         self.previous: dict[str, Any] = {}
         self._fd: int | None = None
 
     def acquire(self) -> ArchiveLock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT, 0o644, root=self.root)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

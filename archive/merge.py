@@ -14,6 +14,10 @@ Merging, under the archive's lock:
 4. carries over what the workers learnt: missing ids, captures, page requisites, URLs
    that failed (for the next run to retry), runs;
 5. updates the CDXJ index and moves the shard to ``DIR/shards/merged/``.
+
+A symbolic link anywhere in a shard (its folder, lock, corpus, catalog, WARC files) is
+refused by name before anything is written (``archive.safeio``): moved into the archive, a
+linked WARC file would put an outside file in it, and a linked lock would be truncated.
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive.catalog import Catalog, has_catalog
+from archive.catalog import CATALOG_NAME, Catalog, has_catalog
 from archive.corpus import CORPUS_NAME, read_records, repair
 from archive.index import update_index
 from archive.lock import ArchiveLock, ArchiveLocked
+from archive.safeio import refuse_symlinks
 from archive.session import ArchiveSession
 from archive.timeutil import utc_now_iso
 from archive.warc import WARC_SUFFIX, repair_open_files, warc_dir
@@ -65,13 +70,20 @@ def merge(archive: Path) -> MergeReport:
         raise ValueError(f"{archive}: no such directory")
     report = MergeReport()
     locks, shards = [], []
-    for shard in pending_shards(archive):
-        try:
-            locks.append(ArchiveLock(shard).acquire())
-        except ArchiveLocked:
-            report.busy.append(shard.name)
-            continue
-        shards.append(shard)
+    try:
+        for shard in pending_shards(archive):
+            try:
+                locks.append(ArchiveLock(shard, root=archive).acquire())
+            except ArchiveLocked:
+                report.busy.append(shard.name)
+                continue
+            shards.append(shard)
+        for shard in shards:  # every link is refused before the first byte is written
+            _refuse_links(shard, archive)
+    except BaseException:
+        for lock in locks:
+            lock.release()
+        raise
     session = ArchiveSession(archive)
     try:
         for shard in shards:
@@ -92,14 +104,27 @@ def merge(archive: Path) -> MergeReport:
     for shard in shards:
         target = archive / SHARDS / MERGED / f"{shard.name}-{utc_now_iso()[:19].replace(':', '')}"
         target.parent.mkdir(parents=True, exist_ok=True)
+        refuse_symlinks(target, archive)
         shutil.move(str(shard), target)
     update_index(archive)
     return report
 
 
+def _refuse_links(shard: Path, archive: Path) -> None:
+    """``SymlinkRefused`` for a link among the shard's files that merge writes or moves."""
+    refuse_symlinks(shard / CORPUS_NAME, archive)
+    refuse_symlinks(shard / (CORPUS_NAME + ".partial"), archive)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        refuse_symlinks(shard / (CATALOG_NAME + suffix), archive)
+    refuse_symlinks(warc_dir(shard), archive)
+    refuse_symlinks(warc_dir(archive), archive)
+    for path in sorted(warc_dir(shard).iterdir()) if warc_dir(shard).is_dir() else []:
+        refuse_symlinks(path)
+
+
 def _prepare(shard: Path, archive: Path) -> None:
     """Repair what a dead worker left, and move its WARC files into the archive."""
-    repair(shard / CORPUS_NAME)
+    repair(shard / CORPUS_NAME, archive)
     source = warc_dir(shard)
     if not source.is_dir():
         return

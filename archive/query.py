@@ -2,21 +2,25 @@
 
 The read-side commands (export, search, stats, show, browse) all start here.  The catalog
 holds every record's text and facets (table ``texts``, full-text index ``texts_fts`` with
-SQLite's trigram tokenizer, view ``latest``); ``open_catalog`` first brings it up to the
-corpus, so a corpus from any newsarc version, or one a crawl is still appending to, reads
-the same.  A text query first adds the texts stored since the last one to the full-text
-index (the crawl leaves that to the first reader who needs it).
+SQLite's trigram tokenizer, view ``latest``).  Readers never write the archive (it may be
+read-only, or another user's): ``open_catalog`` opens the file read-only, and when it is
+behind the corpus (a crawl killed between its two writes, a catalog of an older newsarc,
+none at all) catches a copy up in memory instead.  Texts stored after the full-text
+index's last update (writers update it when they close) are matched without the index.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from archive.catalog import Catalog, corpus_tail
+from archive.catalog import Catalog, corpus_tail, damaged_catalog, has_catalog, is_damage
 from archive.corpus import CORPUS_NAME, read_records
 
 _TERM_RE = re.compile(r'"([^"]+)"|(\S+)')
@@ -24,19 +28,55 @@ TRIGRAM = 3  # FTS5's trigram tokenizer matches terms of at least three characte
 
 
 def open_catalog(archive: Path) -> Catalog:
-    """The archive's catalog, caught up with its corpus; ValueError when there is none."""
+    """The archive's catalog, caught up with its corpus, read-only; ValueError when there
+    is none, DamagedFile when the catalog or the corpus cannot be read."""
     if not archive.is_dir():
         raise ValueError(f"{archive}: no such directory")
     if not (archive / CORPUS_NAME).exists():
         raise ValueError(f"{archive} is not a newsarc archive (no {CORPUS_NAME})")
-    catalog = Catalog(archive)
-    catalog.reconcile(corpus_tail(archive, catalog.corpus_bytes()))
-    if catalog.texts_behind():
-        catalog.fill_texts(read_records(archive / CORPUS_NAME))
-    if not catalog.db.execute("SELECT 1 FROM texts LIMIT 1").fetchone():
-        catalog.close()
-        raise ValueError(f"{archive} holds no articles yet")
+    with catalog_errors(archive):
+        catalog = _caught_up(archive)
+        if not catalog.db.execute("SELECT 1 FROM texts LIMIT 1").fetchone():
+            catalog.close()
+            raise ValueError(f"{archive} holds no articles yet")
     return catalog
+
+
+def _caught_up(archive: Path) -> Catalog:
+    """The catalog file itself when it is current, else a copy of it caught up in memory."""
+    catalog = Catalog.read_only(archive) if has_catalog(archive) else None
+    try:
+        if catalog is not None and catalog.is_current() and not catalog.texts_behind():
+            tail = corpus_tail(archive, catalog.corpus_bytes())
+            behind = next(tail, None) is not None
+            tail.close()
+            if not behind:
+                catalog, current = None, catalog  # handed to the caller, not closed
+                return current
+        copy = Catalog.in_memory(archive, catalog)
+    finally:
+        if catalog is not None:
+            catalog.close()
+    try:
+        copy.reconcile(corpus_tail(archive, copy.corpus_bytes()))
+        if copy.texts_behind():
+            copy.fill_texts(read_records(archive / CORPUS_NAME))
+    except BaseException:
+        copy.close()
+        raise
+    return copy
+
+
+@contextmanager
+def catalog_errors(archive: Path) -> Iterator[None]:
+    """Turn SQLite's "not a database" and "malformed" into one line naming the catalog and
+    its repair; other SQLite errors are the program's and keep their traceback."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        raise damaged_catalog(archive, exc) from exc
 
 
 @dataclass(frozen=True)
@@ -66,20 +106,28 @@ def terms(query: str) -> list[str]:
     return [a or b for a, b in _TERM_RE.findall(query) if (a or b).strip()]
 
 
-def text_condition(query: str) -> tuple[str, list[Any]]:
+def text_condition(query: str, indexed_up_to: int | None = None) -> tuple[str, list[Any]]:
     """SQL on alias ``t`` (a ``texts`` row) true when title or body holds every term.
 
-    Terms of three characters or more go through the trigram index; shorter ones (many
-    Korean words have two syllables) are substring matches on the row.
+    Terms of three characters or more go through the trigram index for the rows it has
+    (up to rowid ``indexed_up_to``; None: all); the rows after, and shorter terms (many
+    Korean words have two syllables), are substring matches on the row.
     """
     parts, params = [], []
     for term in terms(query):
-        if len(term) >= TRIGRAM:
-            parts.append("t.rowid IN (SELECT rowid FROM texts_fts WHERE texts_fts MATCH ?)")
-            params.append('"' + term.replace('"', '""') + '"')
-        else:
-            parts.append("(instr(t.title, ?) > 0 OR instr(t.body, ?) > 0)")
+        substring = "(instr(t.title, ?) > 0 OR instr(t.body, ?) > 0)"
+        if len(term) < TRIGRAM:
+            parts.append(substring)
             params += [term, term]
+            continue
+        indexed = "t.rowid IN (SELECT rowid FROM texts_fts WHERE texts_fts MATCH ?)"
+        match = '"' + term.replace('"', '""') + '"'
+        if indexed_up_to is None:
+            parts.append(indexed)
+            params.append(match)
+        else:
+            parts.append(f"((t.rowid <= ? AND {indexed}) OR (t.rowid > ? AND {substring}))")
+            params += [indexed_up_to, match, indexed_up_to, term, term]
     if not parts:
         raise ValueError("empty search text")
     return " AND ".join(parts), params
@@ -111,8 +159,7 @@ def where(catalog: Catalog, filters: Filters) -> tuple[str, list[Any]]:
                        "AND au.version = t.version AND au.name = ?)")
         params.append(filters.author)
     if filters.query:
-        catalog.update_text_index()  # texts stored since the last text search
-        sql, extra = text_condition(filters.query)
+        sql, extra = text_condition(filters.query, catalog.indexed_up_to())
         clauses.append(sql)
         params += extra
     return "FROM texts t" + (" WHERE " + " AND ".join(clauses) if clauses else ""), params

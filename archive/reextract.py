@@ -4,51 +4,113 @@ A better extractor can then be applied to an old archive without crawling again.
 article responses are taken in capture order (WARC-Date), each goes through the one public
 extraction function, ``crawler.extract.extract``, and versions are numbered as the crawl
 numbers them, so an unchanged archive gives back its ``articles.jsonl`` record for record.
+
+WARC files may come from elsewhere, so nothing read is trusted with memory or with the
+result: a payload decoding to more than the crawl's own size cap (a gzip bomb a hostile
+site sent, which the crawl stored as sent) is flagged and skipped, not inflated; a file cut
+off or garbled is named with the byte where the damage starts, its records before that
+are used.  Either is a problem of the run (:class:`Report`), so the command exits 1: never
+a partial corpus that looks whole.  The output appears whole or not at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.corpus import dumps
+from archive.safeio import atomic_writer
 from archive.timeutil import fetched_at
-from archive.warc import WarcLocation, read_record_at, warc_files
+from archive.warc import (
+    DEFAULT_PAYLOAD_CAP,
+    WARC_DIR,
+    PayloadTooLarge,
+    Prefix,
+    WarcLocation,
+    describe_error,
+    gzip_damage,
+    read_payload_at,
+    warc_files,
+)
 
 ARTICLE_PATH = "/news/article.html?no="
 
 
-def _article_captures(archive: Path) -> list[WarcLocation]:
+@dataclass
+class Report:
+    """What a re-extraction made, and one line per WARC file or capture it could not use."""
+
+    records: int = 0
+    captures: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _article_captures(archive: Path, report: Report) -> list[WarcLocation]:
     """Locations of the 200 responses for canonical article URLs, oldest capture first."""
-    captures = []
+    captures: list[WarcLocation] = []
     for path in warc_files(archive):
-        with path.open("rb") as handle:
-            records = ArchiveIterator(handle)
-            for record in records:
-                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-                if record.rec_type != "response" or ARTICLE_PATH not in uri:
-                    continue
-                status = record.http_headers.get_statuscode() if record.http_headers else ""
-                records.read_to_end()
-                if status == "200":
-                    captures.append(WarcLocation(
-                        path.name, records.get_record_offset(), records.get_record_length(),
-                        record.rec_headers.get_header("WARC-Record-ID"),
-                        record.rec_headers.get_header("WARC-Date"),
-                    ))
+        _scan(archive, path, captures, report)
     return sorted(captures, key=lambda c: (c.date, c.filename, c.offset))
 
 
-def reextract(archive: Path, profile: str = "newmediatimes") -> Iterator[dict[str, Any]]:
-    """Records re-extracted from every article capture, versions numbered as the crawl does."""
+def _scan(archive: Path, path: Path, captures: list[WarcLocation], report: Report) -> None:
+    """Add ``path``'s article captures up to the first damage, which is reported."""
+    damage = gzip_damage(path)
+    limit = damage[0] if damage else path.stat().st_size
+    good = 0
+    try:
+        with path.open("rb") as handle:
+            records = ArchiveIterator(Prefix(handle, limit))
+            for record in records:
+                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                wanted = record.rec_type == "response" and ARTICLE_PATH in uri
+                status = record.http_headers.get_statuscode() if record.http_headers else ""
+                records.read_to_end()
+                offset, length = records.get_record_offset(), records.get_record_length()
+                if offset + length > limit:
+                    break  # the torn record warcio would hand over short
+                good = offset + length
+                if wanted and status == "200":
+                    captures.append(WarcLocation(
+                        path.name, offset, length,
+                        record.rec_headers.get_header("WARC-Record-ID"),
+                        record.rec_headers.get_header("WARC-Date"),
+                    ))
+    except Exception as exc:  # whatever garbled bytes make warcio raise
+        if damage is None or good < damage[0]:
+            damage = good, f"unreadable: {describe_error(exc)}"
+    if damage is not None:
+        report.problems.append(
+            f"{WARC_DIR}/{path.name}: damaged at byte {damage[0]} ({damage[1]}); its records "
+            f"before that byte were used, the rest of the file was not (newsarc verify "
+            f"{archive} lists the damage)")
+
+
+def reextract(archive: Path, profile: str = "newmediatimes", *,
+              max_payload: int = DEFAULT_PAYLOAD_CAP,
+              report: Report | None = None) -> Iterator[dict[str, Any]]:
+    """Records re-extracted from every article capture, versions numbered as the crawl does.
+    ``report`` collects the counts and problems (damaged files, oversized payloads)."""
     from crawler.extract import Skip, extract  # the one public extraction function
 
+    report = report if report is not None else Report()
     latest: dict[int, tuple[int, str]] = {}
-    for location in _article_captures(archive):
-        record, payload = read_record_at(archive, location.as_dict())
+    for location in _article_captures(archive, report):
+        report.captures += 1
+        where = f"{WARC_DIR}/{location.filename} @{location.offset}"
+        try:
+            record, payload = read_payload_at(archive, location.as_dict(), max_payload)
+        except PayloadTooLarge as exc:
+            report.problems.append(f"{where}: not extracted: {exc} (the size cap, "
+                                   "--max-payload); not inflated further")
+            continue
+        except Exception as exc:  # the file changed since it was scanned
+            report.problems.append(f"{where}: unreadable: {describe_error(exc)}")
+            continue
         content_type = record.http_headers.get_header("Content-Type")
         url = record.rec_headers.get_header("WARC-Target-URI")
         result = extract(payload, url, content_type=content_type, profile=profile)
@@ -64,13 +126,13 @@ def reextract(archive: Path, profile: str = "newmediatimes") -> Iterator[dict[st
         yield result
 
 
-def write_reextracted(archive: Path, out: Path, profile: str = "newmediatimes") -> int:
-    """Write the re-extracted corpus to ``out`` (never over the crawl's own corpus)."""
-    count = 0
-    tmp = out.with_name(out.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        for record in reextract(archive, profile):
+def write_reextracted(archive: Path, out: Path, profile: str = "newmediatimes", *,
+                      max_payload: int = DEFAULT_PAYLOAD_CAP) -> Report:
+    """Write the re-extracted corpus to ``out`` (never over the crawl's own corpus), whole or
+    not at all: an error or interrupt leaves no temporary file behind."""
+    report = Report()
+    with atomic_writer(out, text=True) as handle:
+        for record in reextract(archive, profile, max_payload=max_payload, report=report):
             handle.write(dumps(record))
-            count += 1
-    tmp.replace(out)
-    return count
+            report.records += 1
+    return report

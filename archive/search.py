@@ -35,11 +35,12 @@ def search(catalog: Catalog, text: str, limit: int = 20) -> list[Hit]:
     long_terms = [w for w in words if len(w) >= TRIGRAM]
     select = "SELECT t.id, t.published, t.title, t.url, t.body "
     if long_terms:
-        ranked = ("FROM texts t JOIN (SELECT rowid, bm25(texts_fts, 10.0, 1.0) AS rank "
+        # Texts stored after the index's last update have no rank: they come after.
+        ranked = ("FROM texts t LEFT JOIN (SELECT rowid, bm25(texts_fts, 10.0, 1.0) AS rank "
                   "FROM texts_fts WHERE texts_fts MATCH ?) f ON f.rowid = t.rowid")
         match = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_terms)
         sql = (select + clause.replace("FROM texts t", ranked, 1)
-               + " ORDER BY f.rank, t.published DESC LIMIT ?")
+               + " ORDER BY f.rank IS NULL, f.rank, t.published DESC LIMIT ?")
         rows = catalog.db.execute(sql, [match, *params, limit]).fetchall()
     else:
         in_title = " + ".join("(instr(t.title, ?) > 0)" for _ in words)

@@ -3,6 +3,10 @@
 The package holds the WARC files, their index and a page list (``pages.jsonl``) of every
 archived article with its headline and capture time, so ReplayWeb.page opens it on a list
 of articles rather than a bare URL prompt.
+
+The WARC files are checked first: one cut off or garbled stops the packaging with a line
+naming it, rather than a package that fails validation half-way.  The package is written
+under a temporary name beside ``out`` and renamed once it validates: whole or not at all.
 """
 
 from __future__ import annotations
@@ -10,11 +14,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import secrets
 import tempfile
 from pathlib import Path
 
 from archive.corpus import CORPUS_NAME, read_records
-from archive.warc import warc_files
+from archive.errors import DamagedFile
+from archive.warc import gzip_damage, warc_files
 
 
 def _pages(archive: Path, out: Path) -> int:
@@ -45,18 +52,30 @@ def package(archive: Path, out: Path, title: str | None = None) -> int:
     warcs = warc_files(archive)
     if not warcs:
         raise ValueError(f"{archive} has no finished WARC files to package")
-    with tempfile.TemporaryDirectory() as scratch:
-        pages = Path(scratch) / "pages.jsonl"
-        count = _pages(archive, pages)
-        args = ["create", "-o", str(out), "-p", str(pages), "--copy-pages",
-                "--title", title or f"newsarc archive {archive.name}",
-                *map(str, warcs)]
-        log = io.StringIO()
-        with contextlib.redirect_stdout(log):
-            status = wacz_main(args)
-        if status:
-            raise ValueError(f"wacz could not package {archive}: {log.getvalue().strip()}")
-    with contextlib.redirect_stdout(io.StringIO()):
-        if wacz_main(["validate", "-f", str(out)]):
-            raise ValueError(f"{out} did not validate as WACZ")
+    for path in warcs:
+        damage = gzip_damage(path)
+        if damage is not None:
+            raise DamagedFile(path, f"damaged at byte {damage[0]} ({damage[1]})",
+                              f"`newsarc verify {archive}` lists the damage; package a "
+                              "sound copy, or move the file out of the archive to package "
+                              "the rest")
+    temp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            pages = Path(scratch) / "pages.jsonl"
+            count = _pages(archive, pages)
+            args = ["create", "-o", str(temp), "-p", str(pages), "--copy-pages",
+                    "--title", title or f"newsarc archive {archive.name}",
+                    *map(str, warcs)]
+            log = io.StringIO()
+            with contextlib.redirect_stdout(log):
+                status = wacz_main(args)
+            if status:
+                raise ValueError(f"wacz could not package {archive}: {log.getvalue().strip()}")
+        with contextlib.redirect_stdout(io.StringIO()):
+            if wacz_main(["validate", "-f", str(temp)]):
+                raise ValueError(f"{out} did not validate as WACZ")
+        os.replace(temp, out)
+    finally:
+        temp.unlink(missing_ok=True)
     return count

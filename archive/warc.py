@@ -10,6 +10,11 @@ keeps that readable prefix, moves any torn tail aside, and closes the file.
 A write that fails (a full disk, a file-size limit) leaves nothing half-written either: each
 exchange is assembled in memory and written in one go, and on an ``OSError`` the file is cut
 back to where the exchange began before the error is raised.
+
+Nothing here writes through a symbolic link (``archive.safeio``): a linked ``warc/`` folder or
+``.open`` file is refused by name.  Readers take a payload only up to a cap (the crawl's
+``DOWNLOAD_MAXSIZE``): a WARC file from elsewhere may hold a gzip bomb, which is flagged,
+never inflated whole.
 """
 
 from __future__ import annotations
@@ -32,10 +37,15 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from archive.safeio import open_write, refuse_symlinks
+
 WARC_DIR = "warc"
 OPEN_SUFFIX = ".open"
 WARC_SUFFIX = ".warc.gz"
 DEFAULT_MAX_SIZE = 1_000_000_000
+# The most a reader decodes of one payload: crawler/settings.py's DOWNLOAD_MAXSIZE, the most
+# a crawl itself would have taken (archive/ does not import crawler/, so it is repeated).
+DEFAULT_PAYLOAD_CAP = 16 * 1024 * 1024
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 # The body we are given was de-chunked by the HTTP client; a Transfer-Encoding header
 # kept as is would make the stored block unreadable, so it is renamed (as wpull does).
@@ -139,6 +149,7 @@ class WarcWriter:
         self._buffer = BytesIO()  # the exchange being assembled
         self._writer = WARCWriter(self._buffer, gzip=True, warc_version="1.1")
         self._name = ""
+        refuse_symlinks(directory)  # a linked warc/ would put every file elsewhere
         directory.mkdir(parents=True, exist_ok=True)
 
     def write_exchange(self, exchange: Exchange, digest: str | None = None) -> WarcLocation:
@@ -231,7 +242,8 @@ class WarcWriter:
         self._written = []
         if self._handle is None:
             self._name = new_warc_name(self.prefix)
-            self._handle = (self.directory / (self._name + OPEN_SUFFIX)).open("xb", buffering=0)
+            self._handle = open_write(self.directory / (self._name + OPEN_SUFFIX), "xb",
+                                      buffering=0)
             self._end = 0
             self._writer.write_record(self._writer.create_warcinfo_record(self._name, self.info))
             try:
@@ -343,8 +355,28 @@ def gzip_complete_end(path: Path) -> int:
 
     Each record is its own gzip member, so a torn record is a member without its end; a
     reader of a truncated member would silently get a short record, so this is checked
-    with zlib directly, streaming (memory stays flat whatever the file size).
+    with zlib directly, streaming (memory stays flat whatever the file size).  Raises
+    ``zlib.error`` for bytes that are no gzip data.
     """
+    good, error = _gzip_scan(path)
+    if error is not None:
+        raise error
+    return good
+
+
+def gzip_damage(path: Path) -> tuple[int, str] | None:
+    """(offset, what is wrong) of the first gzip member of ``path`` that is cut off or no
+    gzip data at all, or None when the file is whole members to its end."""
+    good, error = _gzip_scan(path)
+    if error is not None:
+        return good, f"not gzip data ({error})"
+    if good < path.stat().st_size:
+        return good, "truncated: the record there is incomplete"
+    return None
+
+
+def _gzip_scan(path: Path) -> tuple[int, zlib.error | None]:
+    """End of the last complete gzip member, and the error that stopped the scan if any."""
     good = position = 0
     member = zlib.decompressobj(31)
     with path.open("rb") as handle:
@@ -352,7 +384,10 @@ def gzip_complete_end(path: Path) -> int:
             while chunk:
                 # Output discarded (only boundaries matter here) and bounded: a megabyte of
                 # well-compressed input can stand for a gigabyte.
-                member.decompress(chunk, _INFLATE_STEP)
+                try:
+                    member.decompress(chunk, _INFLATE_STEP)
+                except zlib.error as exc:
+                    return good, exc
                 if member.eof:
                     position += len(chunk) - len(member.unused_data)
                     good = position
@@ -361,7 +396,7 @@ def gzip_complete_end(path: Path) -> int:
                 else:
                     position += len(chunk) - len(member.unconsumed_tail)
                     chunk = member.unconsumed_tail
-    return good
+    return good, None
 
 
 def complete_prefix(path: Path) -> int:
@@ -389,19 +424,24 @@ def repair_open_files(directory: Path) -> list[tuple[str, int]]:
     """Close every ``.open`` file a crashed writer left: keep its complete records, move a
     torn tail to ``NAME.torn`` (nothing is thrown away), and drop the suffix.
 
-    Returns (closed file name, bytes moved aside) for each repaired file.
+    Returns (closed file name, bytes moved aside) for each repaired file.  A linked folder
+    or ``.open`` file is refused (``SymlinkRefused``) before anything is cut.
     """
     repaired = []
+    refuse_symlinks(directory)
     for path in sorted(directory.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
         if open_file_owner_alive(path.name):
             continue
+        refuse_symlinks(path)
         good = complete_prefix(path)
         size = path.stat().st_size
         final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
         if good < size:
-            with path.open("rb+") as handle:
+            with open_write(path, "rb+") as handle:
                 handle.seek(good)
-                final.with_name(final.name + ".torn").write_bytes(handle.read())
+                with open_write(final.with_name(final.name + ".torn"), "ab") as aside:
+                    while chunk := handle.read(1 << 20):  # a torn tail may be large
+                        aside.write(chunk)
                 handle.truncate(good)
         if good == 0:
             path.unlink()
@@ -426,10 +466,55 @@ def record_headers_at(archive: Path, location: dict[str, Any]) -> Any:
         return next(iter(ArchiveIterator(handle)))
 
 
-def read_record_at(archive: Path, location: dict[str, Any]) -> Any:
-    """Open the record a ``warc`` pointer names; returns (record, payload bytes)."""
+class Prefix:
+    """The first ``limit`` bytes of an open file, as warcio reads a file: the records of a
+    damaged file up to its damage, without warcio meeting (and printing) the garbage."""
+
+    def __init__(self, handle: Any, limit: int) -> None:
+        self.handle, self.limit = handle, limit
+
+    def read(self, size: int = -1) -> bytes:
+        left = max(0, self.limit - self.handle.tell())
+        return self.handle.read(left if size is None or size < 0 else min(size, left))
+
+    def tell(self) -> int:
+        return self.handle.tell()
+
+
+def describe_error(exc: BaseException, limit: int = 120) -> str:
+    """One printable line for a reader's error: garbled files put their raw bytes into
+    warcio's messages, which must not reach a terminal as control characters."""
+    text = f"{type(exc).__name__}: {exc}"[:limit]
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+class PayloadTooLarge(ValueError):
+    """A payload decodes to more than the cap: flagged, not inflated further."""
+
+
+def read_capped(stream: Any, cap: int) -> bytes:
+    """All of ``stream`` if it holds at most ``cap`` bytes, else ``PayloadTooLarge`` as soon
+    as it has given more (a decoding stream inflates one input block at a time)."""
+    parts, size = [], 0
+    while chunk := stream.read(1 << 16):
+        size += len(chunk)
+        if size > cap:
+            raise PayloadTooLarge(f"its payload decodes to more than {cap} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def read_payload_at(archive: Path, location: dict[str, Any],
+                    cap: int = DEFAULT_PAYLOAD_CAP) -> tuple[Any, bytes]:
+    """The record a ``warc`` pointer names and its decoded payload, read from the file as a
+    stream and at most ``cap`` bytes of it (``PayloadTooLarge`` beyond)."""
     with _pointed_file(archive, location).open("rb") as handle:
         handle.seek(location["offset"])
-        chunk = handle.read(location["length"])
-    record = next(iter(ArchiveIterator(BytesIO(chunk))))
-    return record, record.content_stream().read()
+        record = next(iter(ArchiveIterator(handle)))
+        return record, read_capped(record.content_stream(), cap)
+
+
+def read_record_at(archive: Path, location: dict[str, Any]) -> Any:
+    """Open the record a ``warc`` pointer names; returns (record, payload bytes), the payload
+    capped like every reader's (``read_payload_at``)."""
+    return read_payload_at(archive, location)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -123,6 +122,11 @@ class CrawlReport:
             "articles_unchanged": articles.get("unchanged", 0) + articles.get("not_modified", 0),
             "rechecked": values.get("newsarc/rechecks", 0),
             "gaps_probed": values.get("newsarc/gaps_probed", 0),
+            # Gap probing's range (lists and feeds), what the per-run cap left to the next
+            # runs, and stored numbers past the range (suspect: never probed around).
+            "gaps_range": values.get("newsarc/gaps/range"),
+            "gaps_left": values.get("newsarc/gaps/left", 0),
+            "gaps_beyond_range": values.get("newsarc/gaps/beyond_range", 0),
             "pages": _prefixed(values, "newsarc/pages/"),
             "skipped": skipped,
             "skipped_total": sum(skipped.values()),
@@ -144,6 +148,9 @@ class CrawlReport:
             # The duplicate filter keeps one fingerprint per request scheduled.
             "requests_scheduled": values.get("scheduler/enqueued", 0),
             "duplicates_filtered": values.get("dupefilter/filtered", 0),
+            # Entries of a distributed crawl's shared queue (crawler.distributed.QueueEntries).
+            "queue_refused": _prefixed(values, "newsarc/queue/refused/"),
+            "queue_stripped": _prefixed(values, "newsarc/queue/stripped/"),
         }
 
     def spider_closed(self, spider: Any, reason: str) -> None:
@@ -183,7 +190,9 @@ class CrawlReport:
         if summary["storage_error"]:
             summary["exit_code"], status = EXIT_STORAGE, "storage_error"
         else:
-            failed = summary["errors_total"] or summary["drift"]
+            # A run stopped by a signal did not finish its work: never a success.
+            failed = (summary["errors_total"] or summary["drift"] or summary["queue_refused"]
+                      or reason == "shutdown")
             summary["exit_code"] = EXIT_ERRORS if failed else EXIT_OK
             status = "finished" if reason == "finished" else (
                 "partial" if reason.startswith("closespider") else reason)
@@ -202,17 +211,14 @@ class CrawlReport:
 
 
 def _write_run_file(archive: Path, summary: dict[str, Any]) -> None:
-    """``DIR/runs/<start>.json``, written under a temporary name and renamed when whole."""
+    """``DIR/runs/<start>.json``, written under a temporary name and renamed when whole,
+    never through a symbolic link (``archive.safeio``)."""
+    from archive.safeio import atomic_write
+
     runs = archive / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     name = summary["started_at"].replace(":", "").replace("+0000", "Z")
-    final = runs / f"{name}.json"
-    partial = final.with_name(final.name + ".tmp")
-    try:
-        partial.write_text(json.dumps(summary, indent=2) + "\n")
-        os.replace(partial, final)
-    finally:
-        partial.unlink(missing_ok=True)
+    atomic_write(runs / f"{name}.json", json.dumps(summary, indent=2) + "\n", root=archive)
 
 
 def _prefixed(values: dict[str, Any], prefix: str) -> dict[str, int]:
@@ -254,15 +260,39 @@ def format_summary(s: dict[str, Any]) -> str:
         f"  articles written  {s['articles_written']} (new: {s['articles_new']}, changed: "
         f"{s['articles_changed']}; unchanged, not rewritten: {s['articles_unchanged']})",
         f"  rechecked         {s['rechecked']}, gaps probed {s['gaps_probed']}",
+        *_gap_lines(s),
         f"  skipped           {s['skipped_total']} ({detail(s['skipped'])})",
         f"  retried           {sum(retries.values())} ({detail(retries)})",
         f"  errors            {s['errors_total']} ({detail(s['errors'])})",
         *_failure_lines(s),
         f"  robots.txt forbade {s['robots_forbidden']}, off-site links dropped "
         f"{s['offsite_filtered']}",
+        *_queue_lines(s),
         *_extraction_lines(s),
         format_line(s),
     ])
+
+
+def _gap_lines(s: dict[str, Any]) -> list[str]:
+    """What gap probing did not do this run, when there is something: the gaps the per-run
+    cap left for later runs, and stored article numbers far past the listed range."""
+    left, beyond = s.get("gaps_left", 0), s.get("gaps_beyond_range", 0)
+    if not left and not beyond:
+        return []
+    low, high = s.get("gaps_range") or ("-", "-")
+    return [f"  gap range         {low}-{high} (lists and feed): {left} gaps left for later "
+            f"runs, {beyond} stored numbers beyond it not probed around"]
+
+
+def _queue_lines(s: dict[str, Any]) -> list[str]:
+    """A distributed worker's refusals of queue entries: a sign of a tampered queue."""
+    refused, stripped = s.get("queue_refused") or {}, s.get("queue_stripped") or {}
+    if not refused and not stripped:
+        return []
+    refused_detail = ", ".join(f"{k}: {v}" for k, v in refused.items()) or "none"
+    stripped_detail = ", ".join(f"{k}: {v}" for k, v in stripped.items()) or "none"
+    return [f"  queue entries     {sum(refused.values())} refused ({refused_detail}), "
+            f"{sum(stripped.values())} settings dropped ({stripped_detail})"]
 
 
 def _extraction_lines(s: dict[str, Any]) -> list[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin
 
@@ -87,6 +88,9 @@ _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _BODY_OPTIONS = Extractor(output_format="txt", comments=False, tables=True, images=False,
                           links=False, recall=True, dedup=False, fast=True)
 _UTF8_PARSER = HTMLParser(encoding="utf-8")  # for bytes known to be UTF-8 (see _parse)
+# Elements of a body read past this are cut: a long article has a few thousand, and
+# trafilatura's XPath (//p//text(), in libxml2's C) is quadratic in them (issue 19).
+_MAX_BODY_ELEMENTS = 20_000
 
 
 def extract(
@@ -238,6 +242,7 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
         return Skip("no headline")
     if body_el is None:
         return Skip("no body text")
+    _cap(body_el)
     root = site_root(page_url)
     subtitle = _text_of(_first(tree, profile, "subtitle"))
     if subtitle is None and method == "fallback":
@@ -465,6 +470,20 @@ def _box_caption(box: HtmlElement) -> str | None:
     """A photo box's caption: its text without zoom labels and credits of the photo."""
     lines = [_squeeze(t) for t in box.itertext()]
     return " ".join(t for t in lines if t and not boilerplate.is_boilerplate(t)) or None
+
+
+def _cap(body_el: HtmlElement, limit: int = _MAX_BODY_ELEMENTS) -> None:
+    """Cut the body after its ``limit``-th element: a hostile page, bounded."""
+    cut = next(islice(body_el.iterdescendants(), limit, None), None)
+    if cut is None:
+        return
+    node = cut
+    while node is not body_el:
+        parent = node.getparent()
+        for later in list(node.itersiblings()):
+            parent.remove(later)
+        node = parent
+    cut.getparent().remove(cut)
 
 
 def _body_paragraphs(body_el: HtmlElement, profile: Profile, unknown: bool) -> list[str]:

@@ -15,8 +15,13 @@ interpreter lock cost the crawl more CPU than the pages' transfer itself), one p
 time per worker.  Workers are spawned, not forked: the crawl process runs a reactor and an
 open SQLite connection, neither of which survives a fork safely.  A worker that dies
 (killed, out of memory) fails the page it had with :class:`ExtractionDied` (the spider
-retries it, then records a failure), and a new worker takes its place.  A crawl that is
-killed takes its workers with it: its end of their pipes closes, and they stop.
+retries it, then records a failure), and a new worker takes its place.  A worker still
+parsing a page after ``timeout`` seconds (``NEWSARC_PAGE_TIMEOUT``) is killed the same way
+and the page fails with :class:`~crawler.watchdog.PageTimeout`; once the crawl is asked to
+stop (:meth:`ExtractionPool.interrupt`), pages still being parsed are abandoned with
+:class:`~crawler.watchdog.PageInterrupted` and their workers killed, so the crawl does not
+wait for them.  A crawl that is killed takes its workers with it: its end of their pipes
+closes, and they stop.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Any
 
 from crawler.extract_worker import serve
 from crawler.skip import Skip
+from crawler.watchdog import PageInterrupted, PageTimeout
 
 
 class ExtractionDied(Exception):
@@ -66,8 +72,11 @@ class _Worker:
         elif self.answer is None:
             self.unwatch()  # nothing asked: the worker died; the next page finds out
 
-    def stop(self) -> None:
+    def stop(self, kill: bool = False) -> None:
+        """Close the pipe and wait for the worker to finish its page; ``kill``: at once."""
         self.unwatch()
+        if kill and self.process.is_alive():
+            self.process.kill()
         self.connection.close()
         self.process.join(timeout=5)
         if self.process.is_alive():
@@ -86,33 +95,47 @@ class ExtractionPool:
         self._workers = [_Worker(profile) for _ in range(processes)]
         self._idle: list[_Worker] = list(self._workers)
         self._waiting: deque[asyncio.Future[_Worker]] = deque()
+        self.stopping = False
 
-    async def extract(self, body: bytes, url: str,
-                      content_type: str | None) -> dict[str, Any] | Skip:
-        """The record or skip for one page; :class:`ExtractionDied` if its worker died."""
+    async def extract(self, body: bytes, url: str, content_type: str | None,
+                      timeout: float = 0.0) -> dict[str, Any] | Skip:
+        """The record or skip for one page; :class:`ExtractionDied` if its worker died,
+        :class:`PageTimeout` if it took more than ``timeout`` seconds (0: no limit),
+        :class:`PageInterrupted` if the crawl was asked to stop meanwhile."""
+        if self.stopping:
+            raise PageInterrupted("the crawl is stopping")
         worker = await self._acquire()
         try:
             return await self._ask(worker, pickle.dumps((body, url, content_type),
-                                                        pickle.HIGHEST_PROTOCOL))
+                                                        pickle.HIGHEST_PROTOCOL), timeout)
         except (EOFError, OSError) as exc:
             worker = self._replace(worker)
             raise ExtractionDied("the extraction process died") from exc
+        except (PageTimeout, PageInterrupted):
+            worker = self._replace(worker)  # still parsing: killed, its answer never read
+            raise
         except asyncio.CancelledError:
             worker = self._replace(worker)  # its answer would be taken for the next page's
             raise
         finally:
             self._release(worker)
 
-    async def _ask(self, worker: _Worker, message: bytes) -> dict[str, Any] | Skip:
+    async def _ask(self, worker: _Worker, message: bytes,
+                   timeout: float) -> dict[str, Any] | Skip:
         loop = asyncio.get_running_loop()
         worker.watch(loop)
-        worker.answer = loop.create_future()
+        answer = worker.answer = loop.create_future()
+        late = loop.call_later(timeout, _give_up, answer, PageTimeout(
+            f"parsing took longer than NEWSARC_PAGE_TIMEOUT ({timeout:g} s)")) if timeout > 0 \
+            else None
         try:
             worker.connection.send_bytes(message)
-            await worker.answer
+            await answer
             result = pickle.loads(worker.connection.recv_bytes())
         finally:
             worker.answer = None
+            if late is not None:
+                late.cancel()
         if isinstance(result, Exception):
             raise result
         return result
@@ -142,12 +165,28 @@ class ExtractionPool:
         self._idle.append(worker)
 
     def _replace(self, dead: _Worker) -> _Worker:
-        dead.stop()
+        dead.stop(kill=True)
+        if self.stopping:
+            return dead  # no new worker for a crawl that is ending
         fresh = _Worker(self.profile)
         self._workers[self._workers.index(dead)] = fresh
         return fresh
+
+    def interrupt(self) -> None:
+        """The crawl is stopping: pages being parsed are abandoned, no new page is taken."""
+        self.stopping = True
+        for worker in self._workers:
+            if worker.answer is not None:
+                _give_up(worker.answer, PageInterrupted("the crawl is stopping"))
+        for waiter in self._waiting:
+            _give_up(waiter, PageInterrupted("the crawl is stopping"))
 
     def close(self) -> None:
         """Stop the workers (each finishes the page it has)."""
         for worker in self._workers:
             worker.stop()
+
+
+def _give_up(future: asyncio.Future[Any], error: Exception) -> None:
+    if not future.done():
+        future.set_exception(error)

@@ -28,4 +28,8 @@ def serve(connection: Connection, profile: str) -> None:
             result: Any = extract(body, url, content_type=content_type, profile=compiled)
         except Exception as exc:  # a bug: raised in the crawl, as inline extraction would
             result = exc
-        connection.send_bytes(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+        try:
+            answer = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # an exception that does not pickle: its name and message do
+            answer = pickle.dumps(RuntimeError(f"{type(result).__name__}: {result}"))
+        connection.send_bytes(answer)

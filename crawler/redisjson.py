@@ -4,8 +4,10 @@ scrapy-redis serializes queued requests with pickle by default, so anyone who ca
 the Redis server could make every worker run code of their choosing when it unpickles a
 request.  Requests are plain data (``request_to_dict``); this module, set as
 ``SCHEDULER_SERIALIZER``, writes them as JSON, tagging the few types JSON lacks (bytes,
-byte-keyed dicts such as headers, sets).  A tampered queue can then at worst hold bad
-requests, which the scope middleware refuses like any other.
+byte-keyed dicts such as headers, sets).  JSON alone does not make an entry harmless:
+Scrapy would still build a request from every field of it (a proxy, a lifted size cap, a
+class to import), so a worker decodes entries through ``crawler.distributed.QueueEntries``,
+which keeps only the whitelisted form of newsarc's own requests for the site.
 """
 
 from __future__ import annotations

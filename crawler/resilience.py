@@ -41,10 +41,13 @@ from scrapy.exceptions import (
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import defer
 from twisted.internet import error as net_error
 from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
+
+from crawler.watchdog import when_stopping
 
 logger = logging.getLogger(__name__)
 REDIRECT_CODES = (301, 302, 303, 307, 308)
@@ -124,6 +127,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.after_max = settings.getfloat("NEWSARC_RETRY_AFTER_MAX", 60.0)
         self.backoff = settings.getfloat("NEWSARC_RETRY_BACKOFF", 1.0)
         self.backoff_max = settings.getfloat("NEWSARC_RETRY_BACKOFF_MAX", 30.0)
+        self.waits: set[defer.Deferred[None]] = set()
+        self.stopping = False
+        when_stopping(self.stop_waiting)
 
     async def process_response(self, request: Request, response: Response  # type: ignore[override]
                                ) -> Request | Response:
@@ -134,8 +140,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is None:
             return response
         asked = retry_after_seconds(response.headers.get(b"Retry-After"))
-        await self._wait(request, asked)
-        return retry
+        return retry if await self._wait(request, asked) else response
 
     async def process_exception(self, request: Request, exception: Exception  # type: ignore[override]
                                 ) -> Request | Response | None:
@@ -144,8 +149,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 or not isinstance(exception, self.exceptions_to_retry):
             return None
         retry = self._retry(request, exception)
-        if retry is not None:
-            await self._wait(request, None)
+        if retry is not None and not await self._wait(request, None):
+            return None  # the crawl is stopping: failed as it stands, retried next run
         return retry
 
     def delay(self, attempt: int, asked: float | None) -> float:
@@ -154,13 +159,32 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return min(asked, self.after_max)
         return min(self.backoff * 2 ** (attempt - 1), self.backoff_max)
 
-    async def _wait(self, request: Request, asked: float | None) -> None:
+    async def _wait(self, request: Request, asked: float | None) -> bool:
+        """Wait before a retry; False if the crawl was asked to stop meanwhile (a stop does
+        not wait for a minute's Retry-After: the URL fails and the next run asks again)."""
         seconds = self.delay(request.meta.get("retry_times", 0) + 1, asked)
+        if self.stopping:
+            return False
         if seconds > 0:
             from twisted.internet import reactor  # the one Scrapy installed, not a default
 
             self.crawler.stats.inc_value("newsarc/retry_wait_seconds", seconds)
-            await maybe_deferred_to_future(deferLater(reactor, seconds))
+            waiting = deferLater(reactor, seconds)
+            self.waits.add(waiting)
+            try:
+                await maybe_deferred_to_future(waiting)
+            except defer.CancelledError:
+                return False
+            finally:
+                self.waits.discard(waiting)
+        return True
+
+    def stop_waiting(self) -> None:
+        """SIGINT or SIGTERM (``crawler/watchdog.py``): the waits end now, without retry,
+        and no new one starts."""
+        self.stopping = True
+        for waiting in list(self.waits):
+            waiting.cancel()
 
 
 def _status_reason(status: int) -> str:

@@ -33,15 +33,28 @@ def _default_port(scheme: str) -> int:
 
 def origin(url: str) -> tuple[str, str, int] | None:
     """(scheme, host, port) of an http(s) URL, lower-cased, default ports filled in."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in ALLOWED_SCHEMES or not parts.hostname:
-        return None
     try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ALLOWED_SCHEMES or not parts.hostname:
+            return None
         port = parts.port or _default_port(scheme)
-    except ValueError:
+    except ValueError:  # a bad port or a broken [IPv6] address
         return None
     return scheme, parts.hostname.lower(), port
+
+
+def refusal(url: str, site: tuple[str, str, int]) -> tuple[str, str] | None:
+    """(kind, reason) when ``url`` is not on the ``site`` (an ``origin``), else None: the
+    one definition of scope, for requests on their way out and for queued ones coming in."""
+    target = origin(url)
+    if target is None:
+        return "scheme", "not an http(s) URL"
+    if target[1] != site[1]:
+        return "host", f"another host than {site[1]}"
+    if target[2] != site[2]:
+        return "port", f"another port than {site[2]}"
+    return None
 
 
 @lru_cache(maxsize=1024)  # asked for every response, of the few addresses a crawl meets
@@ -80,13 +93,9 @@ class ScopeMiddleware:
         site = self._site()
         if site is None:
             return
-        target = origin(request.url)
-        if target is None:
-            self._refuse(request, "scheme", "not an http(s) URL")
-        elif target[1] != site[1]:
-            self._refuse(request, "host", f"another host than {site[1]}")
-        elif target[2] != site[2]:
-            self._refuse(request, "port", f"another port than {site[2]}")
+        refused = refusal(request.url, site)
+        if refused is not None:
+            self._refuse(request, *refused)
 
     def process_response(self, request: Request, response: Response) -> Response:
         site = self._site()

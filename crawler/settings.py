@@ -95,6 +95,13 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
+# Nearest the spider: an exception of any callback (or pipeline) fails that page's URL,
+# counted, listed and retried next run (crawler/watchdog.py).  In the base, so that
+# -s SPIDER_MIDDLEWARES={} keeps it.
+SPIDER_MIDDLEWARES_BASE = {
+    **_scrapy_defaults.SPIDER_MIDDLEWARES_BASE,
+    "crawler.watchdog.PageFailures": 1000,
+}
 # Scrapy components newsarc does not use, off: each does some work on every request, and
 # together they were about 4 % of the instructions a crawl spends per article
 # (bench/profiling.md, seventh round).  Scrapy's advice for broad crawls, applied to what
@@ -141,7 +148,16 @@ NEWSARC_EXTRACT_PROCESSES = 0
 # fetched too (crawler/limit.py); `--max-articles N` sets it.  Scrapy's own
 # CLOSESPIDER_ITEMCOUNT also works, and stops at once: the last articles may miss photos.
 NEWSARC_MAX_ARTICLES = 0
+# Seconds one page's extraction may take before it is abandoned and its URL fails (listed,
+# retried by the next run, exit code 1): a hostile page must not hold the crawl
+# (crawler/watchdog.py).  0: no limit.
+NEWSARC_PAGE_TIMEOUT = 30.0
 CLOSESPIDER_ITEMCOUNT = 0
+# Gap probing (crawler/spiders/outlet.py): at most this many probes a run, the rest left
+# for the next runs (the summary says how many); and how far past the newest article the
+# lists and feeds show a stored number may stretch the probed range (farther: suspect).
+NEWSARC_GAP_PROBES_PER_RUN = 5000
+NEWSARC_GAP_MAX_AHEAD = 1000
 NEWSARC_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: none)
 NEWSARC_QUIET = False  # only the one-line summary at the end (for cron)
 NEWSARC_LOCK_HELD = False  # set by `newsarc crawl`, which takes the archive lock itself

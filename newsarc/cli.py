@@ -1,14 +1,21 @@
 """The ``newsarc`` command: one front for the crawler, the extractor, the replica and the demo.
 
 Each subcommand does one thing and prints what it did; exit codes: 0 ok, 1 the work ran
-but something failed (listed in its output), 2 bad usage or bad input, 74 the archive
-could not be written (disk full, not writable), 75 the archive is in use by another run.
+but something failed (listed in its output), or a file of the archive is damaged, or a
+service it needs does not answer, 2 bad usage or bad input, 74 the archive could not be
+written (disk full, not writable), 75 the archive is in use by another run; a closed
+standard output (``newsarc verify DIR | head``) ends the command quietly, with 141.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import math
+import os
+import select
+import socket
 import sys
 import time
 from pathlib import Path
@@ -16,16 +23,30 @@ from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive; try again later
+EXIT_PIPE = 141  # what a shell reports for a tool killed by SIGPIPE (128 + 13)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
+    from archive.errors import NewsarcError
+
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        status = int(args.handler(args) or 0)
+        if sys.stdout is not None:  # None when started with stdout closed (>&-)
+            sys.stdout.flush()  # a closed pipe shows here, not at exit with a traceback
+        return status
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        if not _stdout_closed():
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # exit flush too
+        return EXIT_PIPE
+    except NewsarcError as exc:
+        print(f"newsarc {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
     except ValueError as exc:
         print(f"newsarc {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -35,6 +56,49 @@ def main(argv: list[str] | None = None) -> int:
         where = getattr(args, "out", None) or getattr(args, "archive", None)
         print(f"newsarc {args.command}: stopped: {describe(exc, where)}", file=sys.stderr)
         return EXIT_STORAGE
+
+
+def _stdout_closed() -> bool:
+    """True when standard output is a pipe nobody reads any more (``| head`` has quit):
+    the kernel reports an error condition on its write end."""
+    if sys.stdout is None:
+        return False
+    poller = select.poll()
+    poller.register(sys.stdout.fileno(), select.POLLOUT)
+    return any(event & select.POLLERR for _, event in poller.poll(0))
+
+
+def _outside(path: Path, archive: Path, option: str = "--out") -> None:
+    """Refuse an output path that lands in the archive the command reads, through any
+    symbolic link: it would replace or add to the archive's own files (the corpus, a WARC
+    file, the index) or be read back as part of it.  And one that is a link or no regular
+    file: outputs are written beside it and renamed over it, which would replace the link
+    itself (``--out /dev/stdout`` as root replaced /dev/stdout with a file)."""
+    path = Path(path)
+    target, root = path.resolve(), Path(archive).resolve()
+    if target == root or root in target.parents:
+        raise ValueError(f"{option} {path} is inside the archive {archive} (it resolves to "
+                         f"{target}); write it outside the archive")
+    if path.is_symlink():
+        raise ValueError(f"{option} {path} is a symbolic link, which the output would "
+                         "replace; give the path of the file itself")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{option} {path} is not a regular file; give a file name")
+
+
+def _listenable(host: str, port: int) -> None:
+    """Refuse, before anything starts, a port number that is none, or one that is busy."""
+    if not 0 <= port <= 65535:
+        raise ValueError(f"--port {port} is not a port number (0-65535)")
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        socket.create_server((host, port), family=family).close()
+    except socket.gaierror as exc:
+        raise ValueError(f"--host {host}: {exc.strerror or exc}") from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ValueError(f"port {port} is in use on {host}") from None
+        raise ValueError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,13 +145,15 @@ def _parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser("verify", help="check an archive's WARC digests and pointers")
     verify.add_argument("archive", metavar="DIR", type=Path)
+    _max_payload_option(verify)
     verify.set_defaults(handler=_cmd_verify)
 
     reextract = commands.add_parser("reextract", help="rebuild the corpus from the WARC files")
     reextract.add_argument("archive", metavar="DIR", type=Path)
     reextract.add_argument("--out", type=Path, metavar="FILE",
-                           help="default: DIR/articles.reextracted.jsonl")
+                           help="outside DIR; default: ./<DIR's name>.reextracted.jsonl")
     reextract.add_argument("--profile", default="newmediatimes", help="outlet profile")
+    _max_payload_option(reextract)
     reextract.set_defaults(handler=_cmd_reextract)
 
     replay = commands.add_parser("replay", help="replay archived pages with pywb")
@@ -148,6 +214,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _max_payload_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-payload", type=int, default=16 * 1024 * 1024, metavar="BYTES",
+                        help="decode no WARC payload past this size (default: the crawl's "
+                             "DOWNLOAD_MAXSIZE, 16 MiB); a larger one is flagged")
+
+
 def _filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
                         help="published on or after this day (Korea time)")
@@ -161,8 +233,10 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _filters(args: argparse.Namespace) -> Any:
-    from archive.query import Filters, parse_date
+    from archive.query import Filters, parse_date, terms
 
+    if args.query is not None and not terms(args.query):  # not "no filter": say so
+        raise ValueError("--query: empty search text: give a word or a \"phrase\"")
     return Filters(
         date_from=parse_date(args.date_from, "--from"), date_to=parse_date(args.date_to, "--to"),
         section=args.section, author=args.author, query=args.query,
@@ -201,13 +275,85 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
         name, sep, value = pair.partition("=")
         if not sep or not name:
             raise ValueError(f"-s expects NAME=VALUE, got {pair!r}")
+        _check_setting(name, value)
         result[name] = value
     return result
 
 
+def _check_setting(name: str, value: str) -> None:
+    """Refuse a value Scrapy could not read as the setting's type (``DOWNLOAD_TIMEOUT=abc``):
+    it would stop the crawl while starting, far from the option that caused it."""
+    from scrapy.settings import Settings
+
+    default = Settings()
+    default.setmodule("crawler.settings", priority="project")
+    kind = type(default.get(name))
+    given = Settings({name: value})
+    try:
+        if kind is bool:
+            given.getbool(name)
+        elif kind in (int, float):
+            number = given.getfloat(name)
+            if not math.isfinite(number):
+                raise ValueError(value)
+        elif kind is dict:
+            given.getdict(name)
+        else:
+            return
+    except (ValueError, TypeError):
+        what = {bool: "True or False", dict: "a JSON object"}.get(kind, "a number")
+        raise ValueError(f"-s {name}={value}: {name} takes {what}") from None
+
+
+def _check_crawl_options(args: argparse.Namespace) -> None:
+    """Numbers that would make a crawl do something else than asked, silently."""
+    if args.max_articles < 0:
+        raise ValueError(f"--max-articles {args.max_articles}: give 0 (no limit) or more")
+    if not 0 <= args.recheck_days <= 36500:  # a century; also refuses nan
+        raise ValueError(f"--recheck-days {args.recheck_days}: give 0 to 36500 days")
+    for option, value in (("--from-id", args.from_id), ("--to-id", args.to_id)):
+        if value is not None and value < 0:
+            raise ValueError(f"{option} {value}: article numbers are 0 or more")
+    if args.from_id is not None and args.to_id is not None and args.from_id > args.to_id:
+        raise ValueError(f"--from-id {args.from_id} is after --to-id {args.to_id}")
+    if args.redis:
+        _check_redis(args.redis)
+
+
+def _check_redis(url: str) -> None:
+    """A Redis URL that parses, scrapy-redis to use it, and a server that answers; the
+    message shows host and port only, never a password in the URL."""
+    import importlib.util
+    from urllib.parse import urlsplit
+
+    from archive.errors import Unreachable
+
+    parts = urlsplit(url)
+    try:
+        usable = parts.scheme in ("redis", "rediss") and bool(parts.hostname) and (
+            parts.port is None or parts.port > 0)
+    except ValueError:  # a port that is no number
+        usable = False
+    if not usable:
+        raise ValueError("--redis takes redis://HOST:PORT/DB (or rediss://), got "
+                         f"{parts.scheme or 'no'} scheme and host {parts.hostname or 'none'}")
+    if importlib.util.find_spec("scrapy_redis") is None:
+        raise ValueError("--redis needs scrapy-redis, not installed in this environment: "
+                         "`make distributed` makes .venv-distributed with it")
+    import redis
+
+    where = f"{parts.hostname}:{parts.port or 6379}"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5).ping()
+    except redis.exceptions.RedisError as exc:
+        raise Unreachable(f"cannot reach Redis at {where}: {exc}") from None
+
+
 def _cmd_crawl(args: argparse.Namespace) -> int:
     from archive.lock import ArchiveLocked
+    from archive.query import catalog_errors
 
+    _check_crawl_options(args)
     if args.mode == "backfill" and (args.from_id is None or args.to_id is None):
         raise ValueError("--mode backfill needs --from-id and --to-id")
     if args.mode != "backfill" and (args.from_id is not None or args.to_id is not None):
@@ -222,8 +368,9 @@ def _cmd_crawl(args: argparse.Namespace) -> int:
         spider_args=spider_args,
     )
     try:
-        summary = run_crawl(args.site, args.out, options, redis_url=args.redis,
-                            worker=args.worker)
+        with catalog_errors(Path(args.out)):
+            summary = run_crawl(args.site, args.out, options, redis_url=args.redis,
+                                worker=args.worker)
     except ArchiveLocked as exc:
         print(f"newsarc crawl: {exc}; not started", file=sys.stderr)
         return EXIT_LOCKED
@@ -242,6 +389,7 @@ def _cmd_pool(args: argparse.Namespace) -> int:
         raise ValueError("a pool shares its frontiers in Redis: give --redis URL")
     if args.mode == "backfill":
         raise ValueError("a pool does not backfill; crawl one outlet with --mode backfill")
+    _check_crawl_options(args)
     sites = load_pool(args.config)
     options = CrawlOptions(
         max_articles=args.max_articles, no_throttle=args.no_throttle,
@@ -282,9 +430,11 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from archive.verify import verify
 
-    report = verify(args.archive)
+    report = verify(args.archive, args.max_payload)
     for problem in report.problems:
         print(f"problem: {problem}")
+    for note in report.oversized:  # sound, but a reader should not inflate these
+        print(f"note: {note}")
     print(report.summary())
     return EXIT_OK if report.sound else EXIT_FAILED
 
@@ -295,10 +445,14 @@ def _cmd_reextract(args: argparse.Namespace) -> int:
 
     if not warc_files(args.archive):
         raise ValueError(f"{args.archive} has no finished WARC files")
-    out = args.out or args.archive / "articles.reextracted.jsonl"
-    count = write_reextracted(args.archive, out, args.profile)
-    print(f"{count} records re-extracted from the WARC files into {out}")
-    return EXIT_OK
+    out = args.out or Path(f"{args.archive.resolve().name}.reextracted.jsonl")
+    _outside(out, args.archive)
+    report = write_reextracted(args.archive, out, args.profile, max_payload=args.max_payload)
+    for problem in report.problems:
+        print(f"newsarc reextract: {problem}", file=sys.stderr)
+    failed = f"; {len(report.problems)} problem(s), listed on stderr" if report.problems else ""
+    print(f"{report.records} records re-extracted from the WARC files into {out}{failed}")
+    return EXIT_FAILED if report.problems else EXIT_OK
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
@@ -307,6 +461,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         from gevent.monkey import patch_all
     except ImportError:
         raise ValueError("replay needs pywb: pip install 'newsarc[replay]' (make does)") from None
+    _listenable(args.host, args.port)
     patch_all()  # pywb runs on gevent, as its own `wayback` command does
     from archive.replay import serve
 
@@ -317,6 +472,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 def _cmd_wacz(args: argparse.Namespace) -> int:
     from archive.wacz import package
 
+    _outside(args.out, args.archive)
     pages = package(args.archive, args.out)
     print(f"{args.out}: WACZ with {pages} article pages")
     return EXIT_OK
@@ -324,14 +480,14 @@ def _cmd_wacz(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from archive.export import export
-    from archive.query import open_catalog
+    from archive.query import catalog_errors, open_catalog
 
     filters = _filters(args)
+    _outside(args.out, args.archive)
     catalog = open_catalog(args.archive)
     try:
-        if filters.query:
-            _index_texts(catalog)
-        result = export(catalog, args.format, args.out, filters, excel=args.excel)
+        with catalog_errors(args.archive):
+            result = export(catalog, args.format, args.out, filters, excel=args.excel)
     finally:
         catalog.close()
     print(result.describe())
@@ -339,15 +495,17 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    from archive.query import open_catalog
+    from archive.query import catalog_errors, open_catalog, terms
     from archive.search import format_hit, search
 
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
+    if not terms(args.text):
+        raise ValueError("empty search text: give a word or a \"phrase\"")
     catalog = open_catalog(args.archive)
     try:
-        _index_texts(catalog)
-        hits = search(catalog, args.text, args.limit)
+        with catalog_errors(args.archive):
+            hits = search(catalog, args.text, min(args.limit, 2**62))  # SQLite's integers
     finally:
         catalog.close()
     for hit in hits:
@@ -357,25 +515,17 @@ def _cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _index_texts(catalog: Any) -> None:
-    """Bring the full-text index up to the stored texts, saying so when it takes a while
-    (the first text search after a large crawl: about a millisecond per article)."""
-    waiting = catalog.texts_unindexed()
-    if waiting >= 5000:
-        print(f"newsarc: adding {waiting} texts to the full-text index (once)",
-              file=sys.stderr, flush=True)
-    catalog.update_text_index()
-
-
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from archive.query import open_catalog
+    from archive.query import catalog_errors, open_catalog
     from archive.stats import check_plot_path, collect, format_stats, plot
 
     if args.plot:
         check_plot_path(args.plot)
+        _outside(args.plot, args.archive, "--plot")
     catalog = open_catalog(args.archive)
     try:
-        numbers = collect(catalog)
+        with catalog_errors(args.archive):
+            numbers = collect(catalog)
     finally:
         catalog.close()
     print(format_stats(numbers))
@@ -387,15 +537,18 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 def _cmd_show(args: argparse.Namespace) -> int:
     from archive.catalog import full_record_sql
-    from archive.query import open_catalog, replay_path
+    from archive.query import catalog_errors, open_catalog, replay_path
 
+    if not -2**63 <= args.id < 2**63:  # SQLite's integers; no article has another id
+        raise ValueError(f"no article {args.id} in {args.archive}")
     catalog = open_catalog(args.archive)
     try:
-        rows = catalog.db.execute(f"SELECT {full_record_sql()} FROM texts WHERE id = ? "
-                                  "ORDER BY version", (args.id,)).fetchall()
-        captures = catalog.db.execute(
-            "SELECT kind, status, warc_date, warc_filename, warc_offset FROM captures "
-            "WHERE id = ? ORDER BY warc_date", (args.id,)).fetchall()
+        with catalog_errors(args.archive):
+            rows = catalog.db.execute(f"SELECT {full_record_sql()} FROM texts WHERE id = ? "
+                                      "ORDER BY version", (args.id,)).fetchall()
+            captures = catalog.db.execute(
+                "SELECT kind, status, warc_date, warc_filename, warc_offset FROM captures "
+                "WHERE id = ? ORDER BY warc_date", (args.id,)).fetchall()
     finally:
         catalog.close()
     if not rows:
@@ -427,9 +580,11 @@ def _cmd_browse(args: argparse.Namespace) -> int:
 def _cmd_merge(args: argparse.Namespace) -> int:
     from archive.lock import ArchiveLocked
     from archive.merge import merge
+    from archive.query import catalog_errors
 
     try:
-        report = merge(args.archive)
+        with catalog_errors(args.archive):
+            report = merge(args.archive)
     except ArchiveLocked as exc:
         print(f"newsarc merge: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -439,14 +594,19 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 def _cmd_runs(args: argparse.Namespace) -> int:
     from archive.catalog import Catalog, has_catalog
+    from archive.query import catalog_errors
 
     if not has_catalog(args.archive):
         raise ValueError(f"{args.archive} has no catalog (no crawl has run there)")
-    catalog = Catalog(args.archive)
-    try:
-        runs = catalog.runs()
-    finally:
-        catalog.close()
+    with catalog_errors(args.archive):
+        catalog = Catalog.read_only(args.archive)
+        try:
+            if not catalog.is_current():  # an older newsarc's: its schema, in memory
+                catalog, older = Catalog.in_memory(args.archive, catalog), catalog
+                older.close()
+            runs = catalog.runs()
+        finally:
+            catalog.close()
     if args.json:
         for run in runs:
             print(json.dumps(run, ensure_ascii=False))
@@ -478,6 +638,7 @@ def _milliseconds(value: str) -> float:
 def _cmd_replica(args: argparse.Namespace) -> int:
     from newsarc.replica.server import serve
 
+    _listenable(args.host, args.port)
     serve(host=args.host, port=args.port, size=args.size, generation=args.generation,
           faults=args.faults, latency=args.latency / 1000, skin=args.skin,
           skin_newest=args.skin_newest)

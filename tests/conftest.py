@@ -14,6 +14,27 @@ REPO = Path(__file__).resolve().parents[1]
 NEWSARC = str(Path(sys.executable).with_name("newsarc"))
 
 
+# A child's peak RSS counts the copy of its parent it starts as (exec keeps the high-water
+# mark), and this test process grows large: peaks are measured from a small Python parent.
+_PEAK_PARENT = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
+                "open(sys.argv[1], 'w').write(str(resource.getrusage("
+                "resource.RUSAGE_CHILDREN).ru_maxrss)); sys.exit(code)")
+
+
+def run_measured(args: list[str], peak_file: Path, timeout: float,
+                 **popen) -> tuple[int, int]:
+    """Exit code and peak RSS (kB) of ``args``, killed (with its parent) after ``timeout``."""
+    process = subprocess.Popen([sys.executable, "-c", _PEAK_PARENT, str(peak_file), *args],
+                               start_new_session=True, **popen)
+    try:
+        code = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        code = process.wait()
+    peak = int(peak_file.read_text()) if peak_file.exists() else 0
+    return code, peak
+
+
 def run(*args: str, cwd: Path = REPO, stdin: bytes | None = None, timeout: int = 300):
     """Run a command of the project as a user would, in a subprocess."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

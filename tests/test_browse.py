@@ -4,9 +4,11 @@ The server runs as a user would start it; facet counts and search hits are check
 the replica's ground truth and the corpus file.
 """
 
+import http.client
 import json
 import re
 import socket
+import threading
 from collections import Counter
 from datetime import timedelta, timezone
 from pathlib import Path
@@ -15,7 +17,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from archive.browse import metadata
+from archive.browse import MAX_RESULT_BYTES, SQLITE_HEAP_BYTES, HostCheck, metadata
 
 from .conftest import NEWSARC, free_port, serving, usage_error
 
@@ -23,12 +25,23 @@ KST = timezone(timedelta(hours=9))
 
 
 @pytest.fixture(scope="module")
-def server(archive):
-    """``newsarc browse DIR --port P`` for the module: (base URL, first line it printed)."""
+def browsing(archive):
+    """``newsarc browse DIR --port P`` for the module: (base URL, first line it printed,
+    port, process)."""
     port = free_port()
     with serving(NEWSARC, "browse", str(archive), "--port", str(port), port=port) as process:
         line = process.stdout.readline().decode()
-        yield f"http://127.0.0.1:{port}", line, port
+        # Datasette logs every failed query, some with a traceback: read what it writes, or
+        # a full pipe would stop the server
+        for stream in (process.stdout, process.stderr):
+            threading.Thread(target=stream.read, daemon=True).start()
+        yield f"http://127.0.0.1:{port}", line, port, process
+
+
+@pytest.fixture(scope="module")
+def server(browsing):
+    """(base URL, first line it printed, port)."""
+    return browsing[:3]
 
 
 def fetch(base: str, path: str, **params: str) -> dict:
@@ -143,3 +156,93 @@ def test_port_in_use(archive):
 
 def test_bad_port(archive):
     assert "not a port number" in _fails(str(archive), "--port", "70000")
+
+
+def _get(port: int, path: str, host: str | None = None, **params: str) -> tuple[int, bytes]:
+    """GET with the Host header given (http.client sends the one it is told)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.putrequest("GET", f"{path}?{urlencode(params)}", skip_host=True)
+        connection.putheader("Host", host or f"127.0.0.1:{port}")
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _peak_rss_mib(pid: int) -> float:
+    """The process's peak resident memory (VmHWM) in MiB."""
+    for line in Path(f"/proc/{pid}/status").open():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM in /proc")
+
+
+ROWS = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_a_query_cannot_take_the_memory(browsing):
+    """One value, one row and one result are each bounded: a 300 MB blob (which took
+    1.3 GB before), ten 30 MB blobs in a row (300 MB of one row), and 200 rows of 20 MB
+    are refused, and the server's peak memory stays within a few hundred MB."""
+    _, _, port, process = browsing
+    status, body = _get(port, "/catalog.json", sql="select randomblob(300000000)")
+    assert status == 400 and json.loads(body)["error"] == "string or blob too big"
+
+    wide = "select " + ", ".join(["randomblob(30000000)"] * 10)
+    status, body = _get(port, "/catalog.json", sql=wide)
+    assert status == 400
+    assert f"{SQLITE_HEAP_BYTES // 2**20} MiB" in json.loads(body)["error"]
+    status, body = _get(port, "/catalog", sql=wide)  # the HTML page too
+    assert status == 400 and b"more memory than newsarc browse allows" in body
+
+    for sql in (ROWS.format(200) + "select randomblob(20000000) from n",
+                ROWS.format(200) + "select hex(randomblob(15000000)) from n"):
+        status, body = _get(port, "/catalog.json", sql=sql)
+        assert status == 400
+        assert f"larger than newsarc browse allows ({MAX_RESULT_BYTES // 2**20} MiB)" in \
+            json.loads(body)["error"]
+
+    assert _peak_rss_mib(process.pid) < 512
+    # and it still answers; a large legitimate result is not refused (1,000 rows of six
+    # bodies each, about 10 MB)
+    status, body = _get(port, "/catalog.json", sql="select count(*) from texts")
+    assert status == 200 and json.loads(body)["rows"] == [[60]]
+    six = " || ".join(["body"] * 6)
+    status, body = _get(port, "/catalog.json", _shape="array",
+                        sql=ROWS.format(990) + f"select {six} as six from texts, n")
+    assert status == 200
+    rows = json.loads(body)
+    assert len(rows) == 1000  # max_returned_rows
+    assert sum(len(row["six"]) for row in rows) > 2_500_000  # characters
+
+
+def test_other_hosts_refused(server):
+    """DNS rebinding: a page on evil.example whose name resolves to 127.0.0.1 sends
+    ``Host: evil.example``; it gets 400, and Datasette never sees the request."""
+    _, _, port = server
+    for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1.evil.example:{port}",
+                 f"localhost.evil.example:{port}"):
+        status, body = _get(port, "/catalog/latest.json", host=host)
+        assert status == 400, host
+        assert b"answers only requests addressed to it" in body
+        assert b"facet_results" not in body
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}",
+                 f"[::1]:{port}", "127.0.0.1:9999"):  # another port: an SSH tunnel
+        status, body = _get(port, "/catalog/latest.json", host=host, _size="1")
+        assert status == 200, host
+        assert json.loads(body)["filtered_table_rows_count"] == 60
+
+
+def test_host_names_allowed():
+    """The name given with ``--host`` is allowed too; without a Host header, nothing."""
+    check = HostCheck(app=None, host="archive.lan")
+    assert check.allows("archive.lan:8001") and check.allows("Archive.LAN.")
+    assert check.allows("localhost") and check.allows("192.0.2.7:8001")
+    assert check.allows("[2001:db8::1]:8001")
+    assert not check.allows("evil.example:8001") and not check.allows("lan")
+    assert not check.allows("") and not check.allows(None)
+    wildcard = HostCheck(app=None, host="0.0.0.0")
+    assert wildcard.allows("10.0.0.5:8001") and not wildcard.allows("myhost.lan:8001")

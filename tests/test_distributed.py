@@ -75,6 +75,8 @@ def three_workers(site, redis_url, tmp_path):
     outputs = [w.communicate(timeout=180) for w in workers]
     for worker, (_out, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err.decode()[-3000:]
+    # newsarc's own queue entries pass whole: nothing refused or dropped on the way.
+    assert not any("queue entries" in o.decode() for o, _ in outputs)
     merged_by_last = [o.decode() for o, _ in outputs if "last worker for" in o.decode()]
     assert len(merged_by_last) == 1, "the last worker to finish merges"
     counts = shard_ids(tmp_path)

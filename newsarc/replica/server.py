@@ -24,7 +24,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
@@ -269,6 +269,28 @@ def faulty_route(site: Site, target: str, headers: dict[str, str], base: str,
     return resp
 
 
+def planted_route(site: Site, target: str, headers: dict[str, str], base: str,
+                  planted: tuple[int, ...]) -> Response | None:
+    """A hostile page's links to far article numbers (tests of gap probing): the oldest
+    article links to each number in ``planted``, and each answers with an article, as a
+    CMS that serves any number would; None for every other target (the usual answer)."""
+    parts = urlsplit(target)
+    if parts.path != "/news/article.html":
+        return None
+    raw = (_param(parse_qs(parts.query), "no") or "").strip()
+    number = int(raw) if raw.isdigit() else None
+    carrier = site.articles[min(site.articles)]
+    if number in planted:
+        return _html(render.article_page(site, replace(carrier, id=number), base))
+    if number != carrier.id:
+        return None
+    resp = route(site, target, headers, base)
+    if resp.status == 200:
+        links = "".join(f'<a href="/news/article.html?no={n}">.</a>' for n in planted)
+        resp.body = resp.body.replace(b"</body>", links.encode() + b"</body>", 1)
+    return resp
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -359,6 +381,9 @@ class _Handler(BaseHTTPRequestHandler):
                                     replica._count(self.path))
             else:
                 resp = route(site, self.path, headers, self._base())
+            if replica.planted:
+                resp = planted_route(site, self.path, headers, self._base(),
+                                     replica.planted) or resp
         except Exception as exc:  # a replica bug must not hang the crawler under test
             resp = Response(500, f"replica error: {exc!r}".encode(), TEXT)
         try:
@@ -399,7 +424,8 @@ class Replica:
     def __init__(self, site: Site | None = None, host: str = "127.0.0.1", port: int = 0,
                  generation: int = 0, size: int = 240, verbose: bool = False,
                  faults: bool = False, stall: float = 5.0, latency: float = 0.0,
-                 skin: str = DEFAULT_SKIN, skin_newest: int | None = None) -> None:
+                 skin: str = DEFAULT_SKIN, skin_newest: int | None = None,
+                 planted: tuple[int, ...] = ()) -> None:
         self.site: Site = site if site is not None else build_site(
             size, generation, skin=skin, skin_newest=skin_newest)
         self.size = self.site.size
@@ -410,6 +436,7 @@ class Replica:
         self.url = ""
         self.request_log: list[str] = []
         self.faults = faults
+        self.planted = planted  # far article numbers a page links to (planted_route)
         self.stall = stall  # seconds a stalled answer waits (faults mode)
         if latency < 0:
             raise ValueError("latency must be >= 0")
