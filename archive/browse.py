@@ -35,6 +35,7 @@ from urllib.parse import quote
 
 from archive.catalog import catalog_path
 from archive.query import open_catalog
+from archive.schema import BY_NAME
 
 DATABASE = "catalog"  # Datasette names a database after its file's stem
 FACETS = ["section", {"array": "reporters"}, "month"]
@@ -53,17 +54,15 @@ SETTINGS = {
 MAX_VALUE_BYTES = 32 * 1024 * 1024
 MAX_RESULT_BYTES = 32 * 1024 * 1024
 SQLITE_HEAP_BYTES = 128 * 1024 * 1024
+# Columns of the texts table that hold a record field, described as the record table
+# describes the field (archive/schema.py); then the catalog's own columns.
+RECORD_COLUMNS = ("id", "version", "url", "title", "subtitle", "section", "published",
+                  "modified", "body")
 COLUMNS = {
     "rowid": "row number; the full-text index refers to it",
-    "id": "the CMS's article number (another URL scheme: the number in the URL, else an id "
-          "derived from the canonical URL)",
-    "version": "1 for the first body of an article, +1 for each edit",
-    "section": "section name",
-    "published": "등록 time, Korea time (+09:00)",
-    "modified": "수정 time, Korea time; empty when never edited",
+    **{name: BY_NAME[name].description for name in RECORD_COLUMNS},
     "month": "publication month, YYYY-MM (Korea time)",
     "reporters": "bylined reporters, a JSON list",
-    "body": "the reporter's paragraphs, separated by a blank line",
     "body_chars": "length of the body in characters",
     "record": "the rest of the corpus record as JSON (authors, images, extraction: profile "
               "and method, warc), its body left empty: the body is the body column (hidden "

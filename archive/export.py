@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import secrets
 import shlex
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,65 +29,43 @@ import pyarrow.parquet as pq
 
 from archive.catalog import Catalog, full_record_sql
 from archive.corpus import dumps
+from archive.formats import FORMATS
 from archive.query import Filters, replay_path, where
+from archive.runtable import format_runs, run_summary
+from archive.safeio import staged
+from archive.schema import FIELDS, Column, export_columns
 from archive.timeutil import utc_now_iso
 
-FORMATS = ("parquet", "csv", "jsonl")
 BATCH_ROWS = 1000  # rows fetched and converted at a time
 ROW_GROUP_ROWS = 5000  # rows per Parquet row group
 CARD_NAME = "README.md"
 CARD_MARK = "<!-- newsarc dataset card -->"
-COPYRIGHT = {  # the outlet's own footer line, quoted verbatim in the card
-    "뉴미디어타임즈": "뉴미디어타임즈 모든 콘텐츠(영상,기사,사진)는 저작권법의 보호를 받는 바, "
-                      "무단 전재, 복사, 배포 등을 금합니다.",
-}
-COPYRIGHT_EN = ("All content of the outlet (video, articles, photos) is protected by copyright "
-                "law; unauthorised reproduction, copying and distribution are prohibited.")
 
 KST_TIME = pa.timestamp("ms", tz="+09:00")  # Parquet has no second unit; ms keeps it exact
 UTC_TIME = pa.timestamp("us", tz="UTC")  # WARC-Date carries microseconds
 AUTHOR = pa.struct([("name", pa.string()), ("email", pa.string())])
 IMAGE = pa.struct([("url", pa.string()), ("caption", pa.string())])
 
-# (column, Arrow type, nullable, meaning): the one definition of an export row.
-COLUMNS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
-    ("id", pa.int64(), False, "the CMS's article number N (another URL scheme: the number "
-     "in the URL, else an id derived from the canonical URL)"),
-    ("url", pa.string(), False, "canonical URL SITE/news/article.html?no=N (another URL "
-     "scheme: the page's canonical link or og:url)"),
-    ("site", pa.string(), False, "outlet name"),
-    ("title", pa.string(), False, "headline"),
-    ("subtitle", pa.string(), True, "sub-headline, when there is one"),
-    ("section", pa.string(), True, "section name (정치, 경제, ...)"),
-    ("published", KST_TIME, True, "등록 time, Korea time (+09:00)"),
-    ("modified", KST_TIME, True, "수정 time, Korea time; null when never edited"),
-    ("authors", pa.list_(AUTHOR), False, "reporters: name, e-mail (null when absent)"),
-    ("body", pa.string(), False, "the reporter's paragraphs, separated by one blank line"),
-    ("images", pa.list_(IMAGE), False, "photos in the body: absolute URL, caption or null"),
-    ("language", pa.string(), False, "ko"),
-    ("fetched_at", UTC_TIME, True, "when the page was fetched (UTC)"),
-    ("content_hash", pa.string(), False, "sha256 of body (UTF-8), hex"),
-    ("version", pa.int32(), False, "1 for the first body of an id, +1 for each change"),
-    ("schema_version", pa.int32(), False, "record schema version (1)"),
-    ("extraction_profile", pa.string(), True, "outlet profile the record was extracted with "
-     "(null for records of older newsarc versions)"),
-    ("extraction_method", pa.string(), True, "profile: the profile's body selectors found the "
-     "body; fallback: extracted from the whole page (a redesigned template)"),
-    ("warc_filename", pa.string(), True, "WARC file holding the page's response record"),
-    ("warc_offset", pa.int64(), True, "byte offset of that record in the WARC file"),
-    ("warc_length", pa.int64(), True, "its length in bytes (compressed)"),
-    ("warc_record_id", pa.string(), True, "its WARC-Record-ID"),
-    ("warc_date", UTC_TIME, True, "its WARC-Date (UTC)"),
-    ("replay_path", pa.string(), True, "path replaying the capture on `newsarc replay DIR`"),
-)
+# Arrow type of each column type of the record table (archive/schema.py).
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "int64": pa.int64(), "int32": pa.int32(), "string": pa.string(),
+    "kst_time": KST_TIME, "utc_time": UTC_TIME,
+    "authors": pa.list_(AUTHOR), "images": pa.list_(IMAGE),
+}
+# Made by the export from the record's warc location, not a field of the record.
+REPLAY_COLUMN = Column("replay_path", "string", True,
+                       "path replaying the capture on `newsarc replay DIR`")
+# (column, Arrow type, nullable, meaning) of an export row: the record's columns, from the
+# one table of its fields (archive/schema.py), then the replay path.
+COLUMNS: tuple[tuple[str, pa.DataType, bool, str], ...] = tuple(
+    (c.name, ARROW_TYPES[c.type], c.nullable, c.meaning)
+    for c in (*export_columns(), REPLAY_COLUMN))
 SCHEMA = pa.schema([pa.field(name, kind, nullable=null) for name, kind, null, _ in COLUMNS])
 HEADER = SCHEMA.names
-WARC_KEYS = {"warc_filename": "filename", "warc_offset": "offset", "warc_length": "length",
-             "warc_record_id": "record_id", "warc_date": "date"}  # column -> record["warc"]
-# column -> record["extraction"]: two flat columns, which every reader filters on.
-EXTRACTION_KEYS = {"extraction_profile": "profile", "extraction_method": "method"}
-RECORD_FIELDS = tuple(name for name in HEADER[:HEADER.index("warc_filename")]
-                      if name not in EXTRACTION_KEYS)
+# (column, record field, key in that field's object or None for the value itself): where
+# each record column is read from; warc and extraction become flat columns, which every
+# reader filters on.
+SOURCES = tuple((c.name, f.name, c.key) for f in FIELDS for c in f.columns)
 TIMES = {f.name for f in SCHEMA if pa.types.is_timestamp(f.type)}
 LISTS = {f.name for f in SCHEMA if pa.types.is_list(f.type)}
 
@@ -157,9 +132,22 @@ class ExportResult:
         return f"wrote {what} to {self.path}{card}"
 
 
+@dataclass(frozen=True)
+class Outlet:
+    """What a dataset card says of an outlet beyond its records.  archive/ knows no CMS and
+    no outlet: the command line passes these in, from the crawl's outlet profiles."""
+
+    name: str  # as the records give it (their ``site``)
+    language: str | None = None  # ISO 639-1 code, for the card's metadata
+    collection: str | None = None  # how its article pages were found, one clause
+    copyright: str | None = None  # the outlet's own copyright line, quoted verbatim
+    copyright_en: str | None = None  # that line in English
+
+
 def export(catalog: Catalog, fmt: str, out: Path, filters: Filters, *,
-           excel: bool = False) -> ExportResult:
-    """Write the records ``filters`` select to ``out`` in ``fmt``, plus a dataset card.
+           excel: bool = False, outlets: tuple[Outlet, ...] = ()) -> ExportResult:
+    """Write the records ``filters`` select to ``out`` in ``fmt``, plus a dataset card
+    (which says what ``outlets`` tell of the outlets the rows come from).
 
     Everything is checked (format, target, filters) before any file is created, and files
     appear under their names only once complete; a ValueError names what was wrong.
@@ -167,10 +155,10 @@ def export(catalog: Catalog, fmt: str, out: Path, filters: Filters, *,
     card = check_target(catalog.archive, fmt, out, excel)
     clause, params = where(catalog, filters)
     tally = Tally()
-    with _staged([out, card] if card else [out]) as temps:
+    with staged([out, card] if card else [out]) as temps:
         WRITERS[fmt](temps[0], _records(catalog, clause, params, tally), excel)
         if card:
-            temps[1].write_text(card_text(catalog, fmt, out, filters, tally, excel),
+            temps[1].write_text(card_text(catalog, fmt, out, filters, tally, excel, outlets),
                                 encoding="utf-8")
     return ExportResult(out, fmt, tally.rows, tally.articles, filters.all_versions, card)
 
@@ -215,11 +203,10 @@ def _records(catalog: Catalog, clause: str, params: list[Any],
 def flat(record: dict[str, Any]) -> dict[str, Any]:
     """A record as an export row: its fields, how it was extracted, then provenance; times
     still ISO strings."""
-    warc = record.get("warc") or {}
-    extraction = record.get("extraction") or {}
-    row = {name: record.get(name) for name in RECORD_FIELDS}
-    row.update({column: extraction.get(key) for column, key in EXTRACTION_KEYS.items()})
-    row.update({column: warc.get(key) for column, key in WARC_KEYS.items()})
+    row: dict[str, Any] = {}
+    for column, name, key in SOURCES:
+        value = record.get(name)
+        row[column] = value if key is None else (value or {}).get(key)
     row["replay_path"] = replay_path(record)
     return row
 
@@ -288,57 +275,34 @@ def _batches(records: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]
         yield batch
 
 
-@contextmanager
-def _staged(targets: list[Path]) -> Iterator[list[Path]]:
-    """Temporary paths beside ``targets``, renamed to them when the block succeeds and
-    removed when it fails, so no half-written export ever carries a target's name."""
-    temps: list[Path] = []
-    try:
-        for target in targets:
-            temps.append(target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp"))
-            with open(temps[-1], "xb"):  # the user's umask applies, not mkstemp's 0600
-                pass
-        yield temps
-        for temp in temps:
-            _fsync(temp)
-        for temp, target in zip(temps, targets, strict=True):
-            os.replace(temp, target)
-    except BaseException:
-        for temp in temps:
-            with suppress(FileNotFoundError):
-                temp.unlink()
-        raise
-
-
-def _fsync(path: Path) -> None:
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())
-
-
 # --- the dataset card -------------------------------------------------------------------
 
 def card_text(catalog: Catalog, fmt: str, out: Path, filters: Filters, tally: Tally,
-              excel: bool) -> str:
+              excel: bool, outlets: tuple[Outlet, ...] = ()) -> str:
     """The dataset card: what the file holds, where it came from, whose text it is."""
     site = ", ".join(sorted(tally.sites)) or _run_sites(catalog) or "the outlet"
+    known = {outlet.name: outlet for outlet in outlets}
+    matched = [known[name] for name in sorted(tally.sites or {site}) if name in known]
     parts = [
-        _front_matter(site, out.name),
+        _front_matter(site, out.name, matched),
         CARD_MARK,
         f"# {site}: news articles (newsarc export)\n",
         _summary(out, fmt, filters, tally, excel),
         _sections_table(tally),
         _schema_table(fmt),
-        _collection(catalog, site),
+        _collection(catalog, site, matched),
         _runs_table(catalog, tally),
-        _licence(tally.sites or {site}),
+        _licence(tally.sites or {site}, matched),
     ]
     return "\n".join(parts)
 
 
-def _front_matter(site: str, data_file: str) -> str:
+def _front_matter(site: str, data_file: str, outlets: list[Outlet]) -> str:
     """YAML metadata as the Hugging Face Hub reads it (JSON strings are valid YAML)."""
+    languages = sorted({o.language for o in outlets if o.language})
     return "\n".join([
-        "---", "language:", "- ko", "license: other",
+        "---", *(["language:", *(f"- {code}" for code in languages)] if languages else []),
+        "license: other",
         f"pretty_name: {json.dumps(site + ' news articles', ensure_ascii=False)}",
         "configs:", "- config_name: default", f"  data_files: {json.dumps(data_file)}",
         "---",
@@ -408,16 +372,16 @@ def _csv_type(name: str, kind: pa.DataType) -> str:
     return "integer" if pa.types.is_integer(kind) else "text"
 
 
-def _collection(catalog: Catalog, site: str) -> str:
+def _collection(catalog: Catalog, site: str, outlets: list[Outlet]) -> str:
     sites = _run_sites(catalog) or "the outlet's site"
+    how = "; ".join(o.collection for o in outlets if o.collection) or "its article pages"
     return f"""## How it was collected
 
-newsarc crawled {sites}, a newspaper ({site}) on the mediaOn CMS: its article pages
-(`/news/article.html?no=N`), found through the home page, section lists, RSS and probes of
-unseen numbers.  Every HTTP exchange was stored in WARC files (`DIR/warc/`) before the text
-was extracted: headline, dates, reporters, photos and the reporter's paragraphs, without
-bylines, captions, ads, related-article boxes, signatures or the site footer.  A changed
-body became a new version of the article; unchanged ones were not stored again.
+newsarc crawled {sites} ({site}), {how}.  Every HTTP exchange was stored in WARC
+files (`DIR/warc/`) before the text was extracted: headline, dates, reporters, photos and
+the reporter's paragraphs, without bylines, captions, ads, related-article boxes,
+signatures or the site footer.  A changed body became a new version of the article;
+unchanged ones were not stored again.
 
 Each row names its source: `url` and `version`, the WARC record it was extracted from
 (`warc_filename`, `warc_offset`, `warc_length`, `warc_record_id`, `warc_date`), and
@@ -432,11 +396,9 @@ def _run_sites(catalog: Catalog) -> str:
 def _runs_table(catalog: Catalog, tally: Tally) -> str:
     """The crawl runs that stored the exported versions (from the catalog's ``runs``)."""
     lines = ["## Crawl runs\n"]
-    runs = [r for r in catalog.runs() if r["run_id"] in tally.runs]
+    runs = [run_summary(r) for r in catalog.runs() if r["run_id"] in tally.runs]
     if runs:
-        lines += ["| run | mode | started (UTC) | finished (UTC) | status | new | changed | "
-                  "written |", "| ---: | --- | --- | --- | --- | ---: | ---: | ---: |"]
-        lines += [_run_line(r) for r in runs]
+        lines += format_runs(runs, markdown=True)
     else:
         lines.append("No logged crawl run stored these rows.")
     if tally.unrun:
@@ -445,21 +407,15 @@ def _runs_table(catalog: Catalog, tally: Tally) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _run_line(run: dict[str, Any]) -> str:
-    stats = run["stats"]
-    return (f"| {run['run_id']} | {run['mode']} | {run['started_at']} | "
-            f"{run['finished_at'] or ''} | {run['status']} | {stats.get('articles_new', '')} | "
-            f"{stats.get('articles_changed', '')} | {stats.get('articles_written', '')} |")
-
-
-def _licence(sites: set[str]) -> str:
+def _licence(sites: set[str], outlets: list[Outlet]) -> str:
     lines = ["## Licence\n",
              "The text, photos and captions are the outlet's work, not newsarc's: "
              f"{', '.join(sorted(sites))} holds the rights.\n"]
-    for site in sorted(sites):
-        if site in COPYRIGHT:
-            lines += [f"{site}'s copyright line reads:\n", f"> {COPYRIGHT[site]}\n",
-                      f"({COPYRIGHT_EN})\n"]
+    for outlet in outlets:
+        if outlet.copyright:
+            lines += [f"{outlet.name}'s copyright line reads:\n", f"> {outlet.copyright}\n"]
+            if outlet.copyright_en:
+                lines.append(f"({outlet.copyright_en})\n")
     lines.append("This export is for research use (text and data analysis); it grants no "
                  "right to republish the articles.  newsarc's MIT licence covers the "
                  "software only.")

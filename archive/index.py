@@ -18,36 +18,14 @@ from __future__ import annotations
 
 import heapq
 import os
-import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from archive.safeio import open_write, refuse_symlinks
+from cdxj_indexer.main import CDXJIndexer, write_cdx_index
+
+from archive.safeio import open_write, refuse_symlinks, staged
 from archive.warc import OPEN_SUFFIX, WARC_DIR, warc_files
-
-
-@contextmanager
-def _unimportable(name: str) -> Iterator[None]:
-    """``import name`` fails (ImportError) inside the block, unless it is loaded already."""
-    if name in sys.modules:
-        yield
-        return
-    sys.modules[name] = None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        del sys.modules[name]
-
-
-# cdxj-indexer imports pyamf (for AMF request bodies, which no news page sends), and pyamf
-# asks setuptools' pkg_resources for the folder of its own adapters, falling back to its
-# __file__ when pkg_resources cannot be imported: the same folder for any installed pyamf,
-# without the tenth of a second of CPU that importing pkg_resources costs every crawl.
-with _unimportable("pkg_resources"):
-    from cdxj_indexer.main import CDXJIndexer, write_cdx_index
 
 INDEX_DIR = "indexes"
 INDEX_NAME = "index.cdxj"
@@ -94,9 +72,8 @@ def update_index(archive: Path) -> list[str]:
             parts.append(Path(scratch) / "read.cdxj")
             write_cdx_index(str(parts[-1]), [str(p) for p in to_read],
                             {"sort": True, "dir_root": str(archive / WARC_DIR)})
-        merged = Path(scratch) / "merged.cdxj"
-        _merge_sorted(parts, merged)
-        os.replace(merged, index_path(archive))
+        with staged([index_path(archive)], root=archive) as (merged,):
+            _merge_sorted(parts, merged)
     listing = directory / INDEXED_LIST
     with open_write(listing, "a", root=archive) as handle:
         handle.writelines(f"{p.name}\n" for p in new)
@@ -204,13 +181,6 @@ def _drop_stale_side_files(archive: Path, done: set[str]) -> None:
     for side in pending.glob("*" + SIDE_SUFFIX):
         if side.name.removesuffix(SIDE_SUFFIX) in done:
             side.unlink(missing_ok=True)
-
-
-def rebuild_index(archive: Path) -> list[str]:
-    """Index every WARC file from scratch (after a repair, or to check the incremental one)."""
-    (archive / INDEX_DIR / INDEXED_LIST).unlink(missing_ok=True)
-    index_path(archive).unlink(missing_ok=True)
-    return update_index(archive)
 
 
 def _merge_sorted(inputs: list[Path], output: Path) -> None:

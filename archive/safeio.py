@@ -89,25 +89,45 @@ def open_write(path: str | Path, mode: str = "ab", *, root: str | Path | None = 
 
 
 @contextmanager
+def staged(targets: list[Path], *, root: str | Path | None = None) -> Iterator[list[Path]]:
+    """Write ``targets`` whole or not at all, together: the block gets a fresh temporary
+    path beside each (created empty, the umask applying, never through a link) to write;
+    when it ends they are fsynced and renamed over their targets, and any error (or
+    interrupt) removes them.  newsarc's one write-then-rename helper: a file inside an
+    archive (``root``, whose folders are checked for links too) or an output outside one."""
+    targets = [Path(t) for t in targets]
+    temps: list[Path] = []
+    try:
+        for target in targets:
+            refuse_symlinks(target, root)
+            temps.append(target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp"))
+            os.close(open_nofollow(temps[-1], _FLAGS["xb"], root=root))
+        yield temps
+        for temp in temps:
+            fd = open_nofollow(temp, os.O_RDONLY, root=root)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for temp, target in zip(temps, targets, strict=True):
+            refuse_symlinks(target, root)  # a link made meanwhile is replaced, but named
+            os.replace(temp, target)
+    except BaseException:
+        for temp in temps:
+            with suppress(OSError):
+                temp.unlink()
+        raise
+
+
+@contextmanager
 def atomic_writer(path: str | Path, *, root: str | Path | None = None,
                   text: bool = False) -> Iterator[IO[Any]]:
     """Write ``path`` whole or not at all: into a fresh temporary file beside it, fsynced
-    and renamed over ``path`` when the block ends; any error (or interrupt) removes it."""
-    path = Path(path)
-    refuse_symlinks(path, root)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    handle = open_write(temp, "x" if text else "xb", root=root)
-    try:
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        refuse_symlinks(path, root)  # a link made meanwhile is replaced, but still named
-        os.replace(temp, path)
-    except BaseException:
-        with suppress(OSError):
-            temp.unlink()
-        raise
+    and renamed over ``path`` when the block ends; any error (or interrupt) removes it
+    (:func:`staged`, for one file written through a file object)."""
+    with staged([Path(path)], root=root) as (temp,), \
+            open_write(temp, "w" if text else "wb", root=root) as handle:
+        yield handle
 
 
 def atomic_write(path: str | Path, data: bytes | str, *, root: str | Path | None = None) -> None:

@@ -10,11 +10,9 @@ figure with matplotlib (no pyplot, so no GUI backend and no global figure state)
 from __future__ import annotations
 
 import importlib.util
-import json
 import math
 import os
 import statistics
-import tempfile
 import unicodedata
 import warnings
 from datetime import date
@@ -22,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from archive.catalog import Catalog
+from archive.runtable import format_runs, run_summary
+from archive.safeio import atomic_writer
 
 TOP_REPORTERS_TEXT = 30  # reporters listed in the text; the rest are summed up
 TOP_REPORTERS_PLOT = 15
@@ -126,18 +126,8 @@ def _nice_step(raw: float) -> int:
 def _runs(catalog: Catalog) -> list[dict[str, Any]]:
     """Each crawl run with the counts its statistics recorded (None when it recorded none:
     a run still going, or one that was killed)."""
-    runs = []
-    for row in catalog.db.execute("SELECT * FROM runs ORDER BY run_id"):
-        stats = json.loads(row["stats"]) if row["stats"] else {}
-        runs.append({
-            "run_id": row["run_id"], "mode": row["mode"], "status": row["status"],
-            "started_at": row["started_at"], "finished_at": row["finished_at"],
-            "new": stats.get("articles_new"), "changed": stats.get("articles_changed"),
-            "unchanged": stats.get("articles_unchanged"), "errors": stats.get("errors_total"),
-            "requests": stats.get("pages_fetched"), "seconds": stats.get("seconds"),
-            "extraction": _extraction(stats),
-        })
-    return runs
+    return [{**run_summary(run), "extraction": _extraction(run["stats"])}
+            for run in catalog.runs()]
 
 
 def _extraction(stats: dict[str, Any]) -> dict[str, Any] | None:
@@ -225,15 +215,7 @@ def _body(numbers: dict[str, Any]) -> str:
 def _runs_table(runs: list[dict[str, Any]]) -> str:
     if not runs:
         return "Crawl runs\n  none recorded"
-    lines = [f"Crawl runs ({len(runs)})",
-             f"  {'run':>4}  {'mode':<11} {'status':<9} {'started (UTC)':<25} "
-             f"{'new':>6} {'changed':>7} {'unchanged':>9} {'errors':>6}"]
-    for run in runs:
-        lines.append(
-            f"  {run['run_id']:>4}  {run['mode']:<11} {run['status']:<9} "
-            f"{run['started_at']:<25} {_n(run['new']):>6} {_n(run['changed']):>7} "
-            f"{_n(run['unchanged']):>9} {_n(run['errors']):>6}")
-    return "\n".join(lines)
+    return "\n".join([f"Crawl runs ({len(runs)})", *format_runs(runs, indent="  ")])
 
 
 def _extraction_table(runs: list[dict[str, Any]]) -> str:
@@ -286,19 +268,10 @@ def plot(numbers: dict[str, Any], path: Path) -> None:
     fmt = check_plot_path(path)
     figure = _figure(numbers)
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise ValueError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
+        with atomic_writer(path) as out:
             figure.savefig(out, format=fmt, dpi=FIGURE_DPI)
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
     except OSError as exc:
         raise ValueError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
 
 
 def check_plot_path(path: Path) -> str:
@@ -322,13 +295,6 @@ def check_plot_path(path: Path) -> str:
         raise ValueError(f"{path}: unknown image type {path.suffix or '(no suffix)'!r}; "
                          "use .png (or .svg, .pdf, .jpg, .webp)")
     return fmt
-
-
-def _umask() -> int:
-    """The process's umask (mkstemp creates files 0600; the figure gets the usual mode)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _korean_fonts() -> None:

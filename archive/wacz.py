@@ -14,13 +14,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
-import secrets
 import tempfile
 from pathlib import Path
 
 from archive.corpus import CORPUS_NAME, read_records
 from archive.errors import DamagedFile
+from archive.safeio import staged
 from archive.warc import gzip_damage, warc_files
 
 
@@ -59,23 +58,17 @@ def package(archive: Path, out: Path, title: str | None = None) -> int:
                               f"`newsarc verify {archive}` lists the damage; package a "
                               "sound copy, or move the file out of the archive to package "
                               "the rest")
-    temp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            pages = Path(scratch) / "pages.jsonl"
-            count = _pages(archive, pages)
-            args = ["create", "-o", str(temp), "-p", str(pages), "--copy-pages",
-                    "--title", title or f"newsarc archive {archive.name}",
-                    *map(str, warcs)]
-            log = io.StringIO()
-            with contextlib.redirect_stdout(log):
-                status = wacz_main(args)
-            if status:
-                raise ValueError(f"wacz could not package {archive}: {log.getvalue().strip()}")
+    with staged([out]) as (temp,), tempfile.TemporaryDirectory() as scratch:
+        pages = Path(scratch) / "pages.jsonl"
+        count = _pages(archive, pages)
+        args = ["create", "-o", str(temp), "-p", str(pages), "--copy-pages",
+                "--title", title or f"newsarc archive {archive.name}", *map(str, warcs)]
+        log = io.StringIO()
+        with contextlib.redirect_stdout(log):
+            status = wacz_main(args)
+        if status:
+            raise ValueError(f"wacz could not package {archive}: {log.getvalue().strip()}")
         with contextlib.redirect_stdout(io.StringIO()):
             if wacz_main(["validate", "-f", str(temp)]):
                 raise ValueError(f"{out} did not validate as WACZ")
-        os.replace(temp, out)
-    finally:
-        temp.unlink(missing_ok=True)
     return count

@@ -26,6 +26,7 @@ import os
 import secrets
 import socket
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -518,3 +519,50 @@ def read_record_at(archive: Path, location: dict[str, Any]) -> Any:
     """Open the record a ``warc`` pointer names; returns (record, payload bytes), the payload
     capped like every reader's (``read_payload_at``)."""
     return read_payload_at(archive, location)
+
+
+def response_captures(archive: Path, wanted: Callable[[str], bool],
+                      problems: list[str]) -> list[WarcLocation]:
+    """Locations of the HTTP 200 ``response`` records whose target URI ``wanted`` accepts,
+    in every finished WARC file, oldest capture first.
+
+    Files may come from elsewhere: a file cut off or garbled is read up to the byte where
+    the damage starts, and a line naming that byte is added to ``problems``."""
+    captures: list[WarcLocation] = []
+    for path in warc_files(archive):
+        _scan_responses(archive, path, wanted, captures, problems)
+    return sorted(captures, key=lambda c: (c.date, c.filename, c.offset))
+
+
+def _scan_responses(archive: Path, path: Path, wanted: Callable[[str], bool],
+                    captures: list[WarcLocation], problems: list[str]) -> None:
+    """Add ``path``'s wanted captures up to the first damage, which is reported."""
+    damage = gzip_damage(path)
+    limit = damage[0] if damage else path.stat().st_size
+    good = 0
+    try:
+        with path.open("rb") as handle:
+            records = ArchiveIterator(Prefix(handle, limit))
+            for record in records:
+                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                take = record.rec_type == "response" and wanted(uri)
+                status = record.http_headers.get_statuscode() if record.http_headers else ""
+                records.read_to_end()
+                offset, length = records.get_record_offset(), records.get_record_length()
+                if offset + length > limit:
+                    break  # the torn record warcio would hand over short
+                good = offset + length
+                if take and status == "200":
+                    captures.append(WarcLocation(
+                        path.name, offset, length,
+                        record.rec_headers.get_header("WARC-Record-ID"),
+                        record.rec_headers.get_header("WARC-Date"),
+                    ))
+    except Exception as exc:  # whatever garbled bytes make warcio raise
+        if damage is None or good < damage[0]:
+            damage = good, f"unreadable: {describe_error(exc)}"
+    if damage is not None:
+        problems.append(
+            f"{WARC_DIR}/{path.name}: damaged at byte {damage[0]} ({damage[1]}); its records "
+            f"before that byte were used, the rest of the file was not (newsarc verify "
+            f"{archive} lists the damage)")

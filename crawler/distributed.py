@@ -38,6 +38,7 @@ from twisted.internet import task
 
 from crawler import redisjson
 from crawler.scope import origin, refusal
+from crawler.scrapy_compat import wake_engine
 from crawler.urls import LIST_ALL_PATH, SECTION_LIST_PATH, article_id
 
 HEARTBEAT_SECONDS = 1
@@ -126,9 +127,7 @@ class RedisCoordinator:
         """
         self.server.set(self._key(f"worker:{self.worker}"), str(os.getpid()), ex=HEARTBEAT_TTL)
         if self.server.zcard(self._key("requests")):
-            nextcall = getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)
-            if nextcall is not None:  # Scrapy's own wake-up call (private, so guarded)
-                nextcall.schedule()
+            wake_engine(self.crawler.engine)
 
     def spider_opened(self, spider: Any) -> None:
         self.beat = task.LoopingCall(self.heartbeat)

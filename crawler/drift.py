@@ -21,14 +21,10 @@ from crawler.skip import Skip
 PREFIX = "newsarc/extraction/"
 METHODS = ("profile", "fallback")
 FIELDS = ("title", "published", "reporter", "body")
-# Skips of an article page that mean a field was not found (the page is not stored at all):
-# reason prefix, fields.  On an article URL, "not an article page" for want of a headline,
-# body is what a redesign the fallback cannot read looks like.
-MISSING_SKIPS = {
-    "no headline": ("title",),
-    "no body text": ("body",),
-    "not an article page: no headline and no body": ("title", "body"),
-}
+# Skips of an article page that mean a field was not found (the page is not stored at all)
+# are those whose kind names missing fields (``SkipKind.missing``: no headline, no body
+# text, and "not an article page" for want of both, which is what a redesign the fallback
+# cannot read looks like on an article URL).
 WARNING = "warning: template drift"
 
 
@@ -43,8 +39,7 @@ def note(stats: Any, result: dict[str, Any] | Skip, url: str) -> None:
     """Count one article page's extraction outcome in the crawl's stats (Skips other than
     a missing headline or body say the page is no article, or is broken: not counted)."""
     if isinstance(result, Skip):
-        missing = next((list(fields) for prefix, fields in MISSING_SKIPS.items()
-                        if result.reason.startswith(prefix)), [])
+        missing = list(result.kind.missing)
         if not missing:
             return
     else:

@@ -307,3 +307,21 @@ def _extraction_lines(s: dict[str, Any]) -> list[str]:
     if s.get("drift"):
         lines.append(drift.format_warning(s["drift"]))
     return lines
+
+
+class ContactUserAgent:
+    """Add-on (``ADDONS``): the User-Agent names the operator's contact,
+    ``newsarc/VERSION (+CONTACT)``, when ``NEWSARC_CONTACT`` is set (``crawler/settings.py``
+    reads it from the environment; ``-s NEWSARC_CONTACT=...`` also works).  A User-Agent
+    set explicitly (``-s USER_AGENT=...``) is kept as given."""
+
+    def update_settings(self, settings: Any) -> None:
+        from scrapy.settings import SETTINGS_PRIORITIES
+
+        from crawler.settings import user_agent
+
+        if (settings.getpriority("USER_AGENT") or 0) > SETTINGS_PRIORITIES["project"]:
+            return
+        settings.set("USER_AGENT", user_agent(settings.get("NEWSARC_VERSION"),
+                                              settings.get("NEWSARC_CONTACT")),
+                     priority="project")

@@ -37,7 +37,7 @@ from crawler import boilerplate, bylines, dates, pagemeta
 from crawler.bylines import Author
 from crawler.container import find_body, is_photo_box, link_lines, photo_boxes, prune_unknown
 from crawler.profile import DEFAULT_PROFILE, Profile, load_profile
-from crawler.skip import Skip
+from crawler.skip import Skip, SkipKind
 from crawler.urls import (
     article_id,
     canonical_article_url,
@@ -113,11 +113,11 @@ def extract(
     text, as_is = _decode(page, content_type, profile.language)
     problem = _precheck(text, profile)
     if problem:
-        return Skip(problem)
+        return problem
     try:
         tree = _parse(page, text, as_is)
     except (etree.ParserError, ValueError) as exc:
-        return Skip(f"unparseable HTML: {exc}")
+        return Skip(SkipKind.UNPARSEABLE, f"unparseable HTML: {exc}")
     if _UNSAFE_REFERENCE_RE.search(text):
         _make_xml_safe(tree)
     return _extract_tree(tree, url, profile)
@@ -170,20 +170,20 @@ def _decode(page: str | bytes, content_type: str | None, language: str) -> tuple
     return text, False
 
 
-def _precheck(text: str, profile: Profile) -> str | None:
-    """Reasons to skip a page before parsing it: empty, binary, soft-404, cut off."""
+def _precheck(text: str, profile: Profile) -> Skip | None:
+    """The skip for a page refused before parsing: empty, binary, soft-404, cut off."""
     if not text.strip():
-        return "empty page"
+        return Skip(SkipKind.EMPTY, "empty page")
     head = text[:4096]
     controls = len(_BINARY_RE.findall(head))
     if "\x00" in head or controls > len(head) // 20:
-        return "binary data, not HTML"
+        return Skip(SkipKind.BINARY, "binary data, not HTML")
     if any(marker in text for marker in profile.soft_404_markers) and len(text) < 4096:
-        return "soft-404: the CMS's missing-article stub"
+        return Skip(SkipKind.SOFT_404, "soft-404: the CMS's missing-article stub")
     if "<" not in head:
-        return "not HTML: no markup"
+        return Skip(SkipKind.NOT_HTML, "not HTML: no markup")
     if profile.require_html_end and "</html" not in text[-4096:].lower():
-        return "truncated HTML: the page ends before </html>"
+        return Skip(SkipKind.TRUNCATED, "truncated HTML: the page ends before </html>")
     return None
 
 
@@ -224,9 +224,9 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
             body_el = find_body(tree, 1)
     title = _title(tree, profile, outlets, None if method == "profile" else body_el)
     if body_el is None and title is None:
-        return Skip("not an article page: no headline and no body")
+        return Skip(SkipKind.NOT_ARTICLE, "not an article page: no headline and no body")
     if method == "fallback" and _first(tree, profile, "not_article") is not None:
-        return Skip("not an article page: a list page")
+        return Skip(SkipKind.LIST_PAGE, "not an article page: a list page")
     info = _info_texts(tree, profile) or _header_texts(tree, body_el)
     published, modified = dates.page_dates(
         tree, info, exclude=body_el,
@@ -236,12 +236,13 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
         modified = None  # dateModified = datePublished: many pages state it of unedited articles
     identity = _identify(url, tree, published is not None or pagemeta.declares_article(tree))
     if identity is None:
-        return Skip("no article number: the URL is not an article URL (pass --url)")
+        return Skip(SkipKind.NO_ARTICLE_NUMBER,
+                    "no article number: the URL is not an article URL (pass --url)")
     number, page_url, cms = identity
     if title is None:
-        return Skip("no headline")
+        return Skip(SkipKind.NO_HEADLINE, "no headline")
     if body_el is None:
-        return Skip("no body text")
+        return Skip(SkipKind.NO_BODY, "no body text")
     _cap(body_el)
     root = site_root(page_url)
     subtitle = _text_of(_first(tree, profile, "subtitle"))
@@ -263,7 +264,7 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
         not_body.add(subtitle)
     paragraphs, authors = _clean_paragraphs(lines, profile, not_body, header_authors, outlets)
     if not paragraphs:
-        return Skip("no body text")
+        return Skip(SkipKind.NO_BODY, "no body text")
     if not authors:  # meta tags often name the outlet or a desk: the visible byline wins
         authors = [{"name": n, "email": None} for n in pagemeta.meta_authors(tree)]
     body = "\n\n".join(paragraphs)

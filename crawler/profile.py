@@ -8,15 +8,16 @@ recompiles them.  Another outlet on the CMS is a new profile file, not new code.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lxml.etree import XPath, XPathError
+if TYPE_CHECKING:
+    from lxml.etree import XPath
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
-DEFAULT_PROFILE = "newmediatimes"
+DEFAULT_PROFILE = "newmediatimes"  # the one default, for every command and setting
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ class Profile:
     stop_markers: tuple[str, ...]
     xpaths: dict[str, tuple[XPath, ...]]
     prune: tuple[XPath, ...]
+    # What an export's dataset card says of the outlet (archive/ knows no outlet): how its
+    # article pages are found, and its own copyright line, verbatim and in English.
+    collection: str | None = None
+    copyright: str | None = None
+    copyright_en: str | None = None
 
     def is_boilerplate(self, paragraph: str) -> bool:
         """True when a paragraph is outlet chrome (signature, copyright, footer), not text."""
@@ -53,8 +59,11 @@ class Profile:
 
 
 def _compile(key: str, data: dict) -> Profile:
+    from lxml.etree import XPath  # here, so importing DEFAULT_PROFILE costs no lxml
+
     patterns = data.get("patterns", {})
     xpaths = data.get("xpaths", {})
+    card = data.get("card", {})
     compiled = {
         name: tuple(XPath(x) for x in exprs)
         for name, exprs in xpaths.items()
@@ -75,7 +84,15 @@ def _compile(key: str, data: dict) -> Profile:
         stop_markers=tuple(patterns.get("stop_markers", ())),
         xpaths=compiled,
         prune=tuple(XPath(x) for x in xpaths.get("prune", ())),
+        collection=card.get("collection"),
+        copyright=card.get("copyright"),
+        copyright_en=card.get("copyright_en"),
     )
+
+
+def bundled_profiles() -> list[Profile]:
+    """Every profile shipped in ``crawler/profiles/``, by name."""
+    return [load_profile(path.stem) for path in sorted(PROFILE_DIR.glob("*.toml"))]
 
 
 @lru_cache(maxsize=32)
@@ -87,8 +104,12 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in PROFILE_DIR.glob("*.toml")))
         raise ValueError(f"unknown outlet profile {name_or_path!r} (bundled: {known})")
+    import tomllib
+
     with path.open("rb") as handle:
         data = tomllib.load(handle)
+    from lxml.etree import XPathError
+
     try:
         return _compile(path.stem, data)
     except (KeyError, re.error, ValueError, XPathError) as exc:

@@ -6,13 +6,13 @@ functions; ``scrapy crawl outlet`` starts the same spider with the same settings
 
 from __future__ import annotations
 
-import gc
-import logging
 import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from crawler.profile import DEFAULT_PROFILE
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class CrawlOptions:
 
     max_articles: int = 0
     no_throttle: bool = False
-    profile: str = "newmediatimes"
+    profile: str = DEFAULT_PROFILE
     overrides: dict[str, Any] | None = None
     verbose: bool = False
     quiet: bool = False
@@ -89,7 +89,7 @@ class PoolSite:
 
     url: str
     out: Path
-    profile: str = "newmediatimes"
+    profile: str = DEFAULT_PROFILE
 
 
 def load_pool(path: Path) -> list[PoolSite]:
@@ -97,7 +97,7 @@ def load_pool(path: Path) -> list[PoolSite]:
     relative ``out`` paths are relative to the file."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        sites = [PoolSite(s["url"], path.parent / s["out"], s.get("profile", "newmediatimes"))
+        sites = [PoolSite(s["url"], path.parent / s["out"], s.get("profile", DEFAULT_PROFILE))
                  for s in data.get("site", [])]
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise ValueError(f"bad pool file {path}: {exc}") from exc
@@ -150,11 +150,9 @@ _PROCESS_SETTINGS = ("LOG_LEVEL", "TWISTED_DNS_RESOLVER", "DNS_RESOLVER", "DNS_T
 
 def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None) -> list[Any]:
     """Run one ``outlet`` crawler per (settings, site) in one reactor; their stats."""
-    from scrapy import signals
-    from scrapy.crawler import Crawler, CrawlerProcess
+    from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
-    from crawler.spiders.outlet import OutletSpider
     from crawler.watchdog import install_stop_handlers
 
     # The process's own settings stay at project priority: Scrapy merges them into each
@@ -167,18 +165,12 @@ def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None
             shared.set(name, first[name], priority="project")
     process = CrawlerProcess(shared)
     crawlers, failures = [], []
-    for number, (settings, site) in enumerate(jobs):
-        # As CrawlerProcess.create_crawler does: the first crawler sets the reactor up.
-        crawler = Crawler(OutletSpider, settings, init_reactor=number == 0)
-        crawler.signals.connect(_log_only_what_is_kept, signal=signals.engine_started)
+    for settings, site in jobs:
+        crawler = process.create_crawler(_outlet_spider(settings))
         # A crawl that fails to start (its archive unreadable, a bad setting) fails this
         # deferred, which Scrapy logs nowhere: its error is raised once the reactor stops.
         process.crawl(crawler, site=site, **(spider_args or {})).addErrback(failures.append)
         crawlers.append(crawler)
-    # What start-up made (modules, settings, the profile) lives as long as the process:
-    # frozen, the garbage collector stops scanning it at every full collection.  No
-    # collection first: it found 30 unreachable objects, for 40 ms of CPU.
-    gc.freeze()
     # SIGINT and SIGTERM stop within seconds, even while a page is being parsed.
     install_stop_handlers(process.stop)
     process.start(install_signal_handlers=False)
@@ -187,27 +179,20 @@ def _run_spiders(jobs: list[tuple[Any, str]], spider_args: dict[str, Any] | None
     return [c.stats for c in crawlers]
 
 
-def _log_only_what_is_kept() -> None:
-    """Log records no handler keeps are not built at all.
+def _outlet_spider(settings: Any) -> type:
+    """The ``outlet`` spider with one crawl's settings: a crawler starts from the process's
+    settings and lets its spider class add its own (``Spider.update_settings``), so each
+    outlet of a pool crawls with its own; each setting keeps its priority."""
+    from crawler.spiders.outlet import OutletSpider
 
-    Scrapy leaves the root logger at NOTSET and its own ``scrapy`` logger at DEBUG, and
-    filters in its handler, so every "Crawled (200)", "Scraped from" and trafilatura debug
-    line was built as a record and then dropped (three or four per article).  The root
-    logger's level becomes the lowest level a handler keeps, and the ``scrapy`` logger's
-    at least that: nothing a handler (Scrapy's, or a test's) would show is lost.
+    class Outlet(OutletSpider):
+        @classmethod
+        def update_settings(cls, target: Any) -> None:
+            super().update_settings(target)
+            target.update(settings)
 
-    Called when each engine has started: a crawler reinstalls Scrapy's root handler (which
-    sets the root logger back to NOTSET) when it is made and again when it starts.
-    """
-    scrapy_logger = logging.getLogger("scrapy")
-    levels = [handler.level for handler in logging.root.handlers + scrapy_logger.handlers]
-    if not levels:
-        return
-    lowest = min(levels)
-    if logging.root.level == logging.NOTSET:
-        logging.root.setLevel(lowest or logging.NOTSET)
-    if scrapy_logger.level < lowest:
-        scrapy_logger.setLevel(lowest)
+    Outlet.__name__ = Outlet.__qualname__ = OutletSpider.__name__
+    return Outlet
 
 
 def safe_name(name: str) -> str:

@@ -4,22 +4,36 @@
 can be overridden with ``-s NAME=VALUE``.  newsarc's own settings start with ``NEWSARC_``.
 """
 
+import os
 from importlib.metadata import PackageNotFoundError, version
 
 from scrapy.settings import default_settings as _scrapy_defaults
+
+import crawler.profile as _profile  # lower case: not taken for a setting
 
 try:
     NEWSARC_VERSION = version("newsarc")
 except PackageNotFoundError:  # running from a source tree that was not installed
     NEWSARC_VERSION = "0.0.0"
 
+
+def user_agent(version: str, contact: str | None) -> str:
+    """``newsarc/VERSION``, with `` (+CONTACT)`` when there is a contact."""
+    contact = (contact or "").strip()
+    return f"newsarc/{version}" + (f" (+{contact})" if contact else "")
+
+
 BOT_NAME = "newsarc"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-# Identify clearly; an operator adds a contact with -s NEWSARC_CONTACT=mailto:...
-USER_AGENT = f"newsarc/{NEWSARC_VERSION} (news archiving crawler; Scrapy)"
-NEWSARC_CONTACT = ""
+# Identify clearly: `newsarc/VERSION (+CONTACT)`, as polite crawlers do, with the contact
+# from the NEWSARC_CONTACT environment variable or -s NEWSARC_CONTACT=mailto:...
+# (crawler.extensions.ContactUserAgent); `newsarc/VERSION` without one.  An explicit
+# -s USER_AGENT=... is kept as given.
+NEWSARC_CONTACT = os.environ.get("NEWSARC_CONTACT", "").strip()
+USER_AGENT = user_agent(NEWSARC_VERSION, NEWSARC_CONTACT)
+ADDONS = {"crawler.extensions.ContactUserAgent": 0}
 
 # Politeness: robots.txt, at most 2 requests at a time per host, a delay, AutoThrottle.
 ROBOTSTXT_OBEY = True
@@ -46,10 +60,9 @@ NO_THROTTLE = {
     "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 1_000_000,
 }
 
-# Items (and requests) from one response go through the pipeline one at a time: newsarc's
-# pipeline is synchronous, so running them "in parallel" buys nothing, and Scrapy starts
-# CONCURRENT_ITEMS worker tasks for every response whatever it yields (100 by default:
-# about a fifth of the crawl's CPU went to starting and stopping them; bench/results.md).
+# Items (and requests) from one response go through the pipeline one at a time: the
+# pipeline is synchronous, and Scrapy starts CONCURRENT_ITEMS tasks for every response
+# whatever it yields (100 by default, a fifth of a crawl's CPU for nothing).
 CONCURRENT_ITEMS = 1
 
 RETRY_ENABLED = True
@@ -102,11 +115,10 @@ SPIDER_MIDDLEWARES_BASE = {
     **_scrapy_defaults.SPIDER_MIDDLEWARES_BASE,
     "crawler.watchdog.PageFailures": 1000,
 }
-# Scrapy components newsarc does not use, off: each does some work on every request, and
-# together they were about 4 % of the instructions a crawl spends per article
-# (bench/profiling.md, seventh round).  Scrapy's advice for broad crawls, applied to what
-# this spider never needs (Scrapy's offsite filter stays on, behind crawler.scope: cheap
-# defence in depth, the threat model's second line):
+# Scrapy components newsarc does not use, off: each does some work on every request for
+# nothing.  Scrapy's advice for broad crawls, applied to what this spider never needs
+# (Scrapy's offsite filter stays on, behind crawler.scope: cheap defence in depth, the
+# threat model's second line):
 # - HttpAuthMiddleware: outlets' public pages ask for no HTTP authentication;
 # - MetaRefreshMiddleware: mediaOn redirects with HTTP status codes; a page is archived as
 #   served either way (METAREFRESH_ENABLED = True brings it back);
@@ -127,17 +139,10 @@ EXTENSIONS = {
     # A robots.txt that cannot be downloaded: one warning line, not Scrapy's traceback.
     "crawler.resilience.BriefRobotsTxtErrors": 0,
 }
-# Scrapy imports every extension it lists, even one turned off, and the remote control
-# imports aiohttp's web server: a seventh of a crawl's start-up, for a server newsarc never
-# runs.  Taken out of Scrapy's own list (whatever else a Scrapy version puts there stays).
-EXTENSIONS_BASE = {
-    name: order for name, order in _scrapy_defaults.EXTENSIONS_BASE.items()
-    if name != "scrapy.extensions.remote_control.RemoteControl"
-}
 
 # newsarc settings.
 NEWSARC_OUT = None  # the archive directory (required): -s NEWSARC_OUT=DIR or -a out=DIR
-NEWSARC_PROFILE = "newmediatimes"  # outlet profile: a bundled name or a .toml path
+NEWSARC_PROFILE = _profile.DEFAULT_PROFILE  # outlet profile: a bundled name or a .toml path
 # Processes that parse article pages while the crawl goes on downloading
 # (crawler/extract_pool.py); 0: in the crawl's own process.  A polite crawl waits on its
 # download delay, not the CPU.  Flat out (--no-throttle), 1 uses a spare core, for 7-20 %

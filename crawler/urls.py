@@ -12,8 +12,9 @@ import hashlib
 import re
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
+CANONICAL_ARTICLE_PATH = "/news/article.html"  # the one path an article is recorded under
 ARTICLE_PATHS = frozenset(
-    {"/news/article.html", "/mobile/article.html", "/news/article_print.html"}
+    {CANONICAL_ARTICLE_PATH, "/mobile/article.html", "/news/article_print.html"}
 )
 LIST_ALL_PATH = "/news/article_list_all.html"
 SECTION_LIST_PATH = "/news/section_list_all.html"
@@ -58,15 +59,13 @@ def is_article_path(url: str) -> bool:
 
 def canonical_article_url(root: str, article_no: int) -> str:
     """The one URL under which the article is fetched and recorded."""
-    return f"{root}/news/article.html?no={article_no}"
+    return f"{root}{CANONICAL_ARTICLE_PATH}?no={article_no}"
 
 
-def canonicalize(url: str, root: str | None = None) -> str | None:
-    """Canonical article URL for any article URL form, or None when ``url`` is no article."""
-    number = article_id(url)
-    if number is None:
-        return None
-    return canonical_article_url(root or site_root(url), number)
+def recorded_as_article(url: str) -> bool:
+    """True when ``url`` has the form the crawl records an article under
+    (``SITE/news/article.html?no=...``): the captures re-extraction reads."""
+    return f"{CANONICAL_ARTICLE_PATH}?no=" in url
 
 
 def page_url(url: str) -> str:

@@ -21,6 +21,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from archive.formats import FORMATS
+from crawler.modes import MODES
+from crawler.profile import DEFAULT_PROFILE
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive; try again later
 EXIT_PIPE = 141  # what a shell reports for a tool killed by SIGPIPE (128 + 13)
@@ -101,8 +105,25 @@ def _listenable(host: str, port: int) -> None:
         raise ValueError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
 
 
+class _Version(argparse.Action):
+    """``--version``: ``newsarc VERSION``, the installed distribution's, looked up only when
+    asked for (reading package metadata is not free, and every command builds the parser)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print newsarc's version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from importlib.metadata import version
+
+        print(f"newsarc {version('newsarc')}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsarc", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     crawl = commands.add_parser("crawl", help="crawl an outlet into an archive directory")
@@ -120,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="extract records from saved HTML pages")
     extract.add_argument("paths", nargs="+", metavar="PATH", help="HTML files, or - for stdin")
     extract.add_argument("--url", help="the page's URL (default: its canonical link or og:url)")
-    extract.add_argument("--profile", default="newmediatimes", help="outlet profile")
+    extract.add_argument("--profile", default=DEFAULT_PROFILE, help="outlet profile")
     extract.set_defaults(handler=_cmd_extract)
 
     replica = commands.add_parser("replica", help="serve the bundled replica of the outlet")
@@ -152,7 +173,7 @@ def _parser() -> argparse.ArgumentParser:
     reextract.add_argument("archive", metavar="DIR", type=Path)
     reextract.add_argument("--out", type=Path, metavar="FILE",
                            help="outside DIR; default: ./<DIR's name>.reextracted.jsonl")
-    reextract.add_argument("--profile", default="newmediatimes", help="outlet profile")
+    reextract.add_argument("--profile", default=DEFAULT_PROFILE, help="outlet profile")
     _max_payload_option(reextract)
     reextract.set_defaults(handler=_cmd_reextract)
 
@@ -169,7 +190,7 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="export the corpus for research tools")
     export.add_argument("archive", metavar="DIR", type=Path)
-    export.add_argument("--format", required=True, choices=("parquet", "csv", "jsonl"))
+    export.add_argument("--format", required=True, choices=FORMATS)
     export.add_argument("--out", required=True, type=Path, metavar="PATH")
     _filter_options(export)
     export.add_argument("--excel", action="store_true",
@@ -245,7 +266,7 @@ def _filters(args: argparse.Namespace) -> Any:
 
 
 def _crawl_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--mode", choices=("incremental", "full", "backfill"),
+    parser.add_argument("--mode", choices=MODES,
                         help="default: incremental once DIR has a catalog, else full")
     parser.add_argument("--recheck-days", type=float, default=3, metavar="DAYS",
                         help="incremental: re-check articles published this recently (3)")
@@ -261,7 +282,7 @@ def _crawl_options(parser: argparse.ArgumentParser) -> None:
                         help="stop after writing N articles (and their photos)")
     parser.add_argument("--no-throttle", action="store_true",
                         help="no delay, no AutoThrottle, 16 concurrent requests (loopback only)")
-    parser.add_argument("--profile", default="newmediatimes", help="outlet profile name or file")
+    parser.add_argument("--profile", default=DEFAULT_PROFILE, help="outlet profile name or file")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="any Scrapy or NEWSARC_ setting")
     parser.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log")
@@ -404,8 +425,9 @@ def _cmd_pool(args: argparse.Namespace) -> int:
 # --- extract ----------------------------------------------------------------------------
 
 def _cmd_extract(args: argparse.Namespace) -> int:
-    from crawler.extract import Skip, extract
+    from crawler.extract import extract
     from crawler.profile import load_profile
+    from crawler.skip import Skip, SkipKind
 
     profile = load_profile(args.profile)
     status = EXIT_OK
@@ -413,7 +435,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         try:
             data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
         except OSError as exc:
-            result: Any = Skip(f"unreadable file: {exc.strerror or exc}")
+            result: Any = Skip(SkipKind.UNREADABLE, f"unreadable file: {exc.strerror or exc}")
             status = EXIT_FAILED
         else:
             result = extract(data, args.url, profile=profile)
@@ -440,8 +462,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_reextract(args: argparse.Namespace) -> int:
-    from archive.reextract import write_reextracted
     from archive.warc import warc_files
+    from crawler.reextract import write_reextracted
 
     if not warc_files(args.archive):
         raise ValueError(f"{args.archive} has no finished WARC files")
@@ -487,11 +509,22 @@ def _cmd_export(args: argparse.Namespace) -> int:
     catalog = open_catalog(args.archive)
     try:
         with catalog_errors(args.archive):
-            result = export(catalog, args.format, args.out, filters, excel=args.excel)
+            result = export(catalog, args.format, args.out, filters, excel=args.excel,
+                            outlets=_outlets())
     finally:
         catalog.close()
     print(result.describe())
     return EXIT_OK
+
+
+def _outlets() -> tuple[Any, ...]:
+    """What a dataset card says of each outlet, from the bundled profiles (archive/ knows
+    none: the CMS and the outlets are the crawler's knowledge)."""
+    from archive.export import Outlet
+    from crawler.profile import bundled_profiles
+
+    return tuple(Outlet(p.name, p.language, p.collection, p.copyright, p.copyright_en)
+                 for p in bundled_profiles())
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
@@ -595,6 +628,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 def _cmd_runs(args: argparse.Namespace) -> int:
     from archive.catalog import Catalog, has_catalog
     from archive.query import catalog_errors
+    from archive.runtable import format_runs, run_summary
 
     if not has_catalog(args.archive):
         raise ValueError(f"{args.archive} has no catalog (no crawl has run there)")
@@ -611,14 +645,8 @@ def _cmd_runs(args: argparse.Namespace) -> int:
         for run in runs:
             print(json.dumps(run, ensure_ascii=False))
         return EXIT_OK
-    print(f"{'run':>4}  {'mode':<11} {'status':<9} {'started (UTC)':<25} {'secs':>7} "
-          f"{'new':>5} {'changed':>7} {'requests':>8} {'errors':>6}")
-    for run in runs:
-        s = run["stats"]
-        print(f"{run['run_id']:>4}  {run['mode']:<11} {run['status']:<9} "
-              f"{run['started_at']:<25} {s.get('seconds', 0):>7.1f} "
-              f"{s.get('articles_new', 0):>5} {s.get('articles_changed', 0):>7} "
-              f"{s.get('pages_fetched', 0):>8} {s.get('errors_total', 0):>6}")
+    for line in format_runs([run_summary(run) for run in runs]):
+        print(line)
     return EXIT_OK
 
 

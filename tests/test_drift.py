@@ -15,7 +15,7 @@ import pytest
 from archive.schema import content_hash, validation_errors
 from crawler import drift
 from crawler.profile import PROFILE_DIR
-from crawler.skip import Skip
+from crawler.skip import Skip, SkipKind
 
 from .conftest import NEWSARC, run
 
@@ -57,11 +57,13 @@ def test_each_article_page_is_counted_by_method_and_missing_field():
     stats = Stats()
     drift.note(stats, record(), "http://x/news/article.html?no=1")
     drift.note(stats, record("fallback", published=None, authors=[]), "http://x/a?no=2")
-    drift.note(stats, Skip("no body text"), "http://x/a?no=3")
-    drift.note(stats, Skip("no headline"), "http://x/a?no=4")
-    drift.note(stats, Skip("soft-404: the CMS's missing-article stub"), "http://x/a?no=5")
-    drift.note(stats, Skip("not an article page: a list page"), "http://x/a?no=6")
-    drift.note(stats, Skip("not an article page: no headline and no body"), "http://x/a?no=7")
+    drift.note(stats, Skip(SkipKind.NO_BODY, "no body text"), "http://x/a?no=3")
+    drift.note(stats, Skip(SkipKind.NO_HEADLINE, "no headline"), "http://x/a?no=4")
+    drift.note(stats, Skip(SkipKind.SOFT_404,
+                                "soft-404: the CMS's missing-article stub"), "http://x/a?no=5")
+    drift.note(stats, Skip(SkipKind.LIST_PAGE, "not an article page: a list page"), "http://x/a?no=6")
+    drift.note(stats, Skip(
+        SkipKind.NOT_ARTICLE, "not an article page: no headline and no body"), "http://x/a?no=7")
     counts = drift.counts(stats.values)
     assert counts == {
         "article_pages": 5,  # soft-404 and list pages are no article pages

@@ -261,6 +261,25 @@ def test_dataset_card(parquet_file, archive, latest):
     assert "timestamp[ms, tz=+09:00]" in card
     assert "| 1 | full |" in card  # the crawl run the rows came from
     assert 'data_files: "corpus.parquet"' in card
+    assert "language:\n- ko\n" in card and "on the mediaOn CMS" in card  # from the profile
+
+
+def test_the_card_says_of_the_outlet_only_what_it_is_told(archive, tmp_path):
+    """archive/ knows no outlet: the copyright line, the language and how the pages were
+    found come from the caller (the command line passes the profiles')."""
+    catalog = open_catalog(archive)
+    try:
+        export_module.export(catalog, "csv", tmp_path / "plain.csv", Filters())
+        plain = (tmp_path / "README.md").read_text(encoding="utf-8")
+        told = export_module.Outlet("뉴미디어타임즈", "xx", "found somehow", "© them", "(c)")
+        export_module.export(catalog, "csv", tmp_path / "told.csv", Filters(), outlets=(told,))
+        card = (tmp_path / "README.md").read_text(encoding="utf-8")
+    finally:
+        catalog.close()
+    assert "저작권" not in plain and "mediaOn" not in plain and "language:" not in plain
+    assert "its article pages.  Every HTTP exchange" in plain
+    assert "language:\n- xx\n" in card and "found somehow." in card
+    assert "> © them\n" in card and "((c))" in card
 
 
 # --- CSV ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 
 from crawler.extract import Skip, extract
 from crawler.profile import PROFILE_DIR, load_profile
+from crawler.skip import SkipKind
 
 URL = "http://127.0.0.1:8000/news/article.html?no=4321"
 PARAGRAPHS = [
@@ -47,20 +48,21 @@ def test_unknown_template_falls_back_and_still_removes_boilerplate():
 
 
 @pytest.mark.parametrize(
-    ("page", "reason"),
+    ("page", "kind", "reason"),
     [
-        (b"", "empty page"),
-        (b"   \n\t ", "empty page"),
-        (gzip.compress(b"<html>" * 500), "binary data"),
-        (bytes(range(256)) * 20, "binary data"),
+        (b"", SkipKind.EMPTY, "empty page"),
+        (b"   \n\t ", SkipKind.EMPTY, "empty page"),
+        (gzip.compress(b"<html>" * 500), SkipKind.BINARY, "binary data"),
+        (bytes(range(256)) * 20, SkipKind.BINARY, "binary data"),
         ("<script>window.alert('기사번호가 누락되어 있거나 잘못된 접근입니다.'); "
-         "window.location='/';</script>", "soft-404"),
-        ("just some words, no markup at all", "not HTML"),
+         "window.location='/';</script>", SkipKind.SOFT_404, "soft-404"),
+        ("just some words, no markup at all", SkipKind.NOT_HTML, "not HTML"),
     ],
 )
-def test_bad_input_is_a_clear_skip(page, reason):
+def test_bad_input_is_a_clear_skip(page, kind, reason):
     result = extract(page, URL)
     assert isinstance(result, Skip)
+    assert result.kind is kind
     assert result.reason.startswith(reason)
 
 
@@ -68,6 +70,7 @@ def test_truncated_page_is_skipped_not_half_recorded():
     page = unknown_template_page()
     result = extract(page[: len(page) // 2], URL)
     assert isinstance(result, Skip)
+    assert result.kind is SkipKind.TRUNCATED and result.retryable
     assert result.reason.startswith("truncated HTML")
 
 
@@ -76,15 +79,14 @@ def test_page_without_body_text():
             '<div class="arv_001_01"><div class="art_top"><h2>제목만 있는 기사</h2></div>'
             '<div id="news_body_area"><div>&nbsp;</div></div></div></body></html>')
     result = extract(page, URL)
-    assert result == Skip("no body text")
+    assert result == Skip(SkipKind.NO_BODY, "no body text")
 
 
 def test_list_page_is_not_an_article():
     page = ('<html><body><div class="ara_001"><ul class="art_list_all"><li>'
             '<a href="/news/article.html?no=1"><h2>제목</h2></a></li></ul></div></body></html>')
     assert extract(page, "http://127.0.0.1:8000/news/article_list_all.html?page=1") == Skip(
-        "not an article page: no headline and no body"
-    )
+        SkipKind.NOT_ARTICLE, "not an article page: no headline and no body")
 
 
 def test_article_number_comes_from_canonical_link_when_no_url_given():

@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 
 from archive.schema import validation_errors
 from crawler.extract import Skip, extract
+from crawler.skip import SkipKind
 from crawler.urls import ARTICLE_PATHS
 from newsarc.replica import render
 from newsarc.replica.content import Article, build_site, outlet, signature
@@ -611,7 +612,7 @@ def test_whole_page_fallback_leaves_header_and_reporter_box_out():
     tree.xpath(case.container_xpath)[0].drop_tree()
     record = run(serialize(tree), case.url)
     assert leaks(record, case.art) == []
-    assert record == Skip("no body text")
+    assert record == Skip(SkipKind.NO_BODY, "no body text")
 
 
 def test_fallback_keeps_subtitle_and_section():

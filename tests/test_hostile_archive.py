@@ -304,7 +304,7 @@ def test_an_interrupted_reextract_leaves_no_temporary_file(archive, tmp_path, mo
     """Whatever stops the writing (here Ctrl-C at the fifth page), neither a temporary
     file nor a partial output is left."""
     import crawler.extract
-    from archive.reextract import write_reextracted
+    from crawler.reextract import write_reextracted
 
     real, calls = crawler.extract.extract, []
 

@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.urls import article_id, canonicalize, site_root
+from crawler.urls import article_id, canonical_article_url, recorded_as_article, site_root
 
 ROOT = "http://127.0.0.1:8000"
 
@@ -27,7 +27,9 @@ def test_article_id_recognises_every_article_url_form(url, expected):
 def test_canonical_url_drops_parameters_fragments_and_views():
     for url in (f"{ROOT}/mobile/article.html?no=9#c", f"{ROOT}/news/article_print.html?no=9",
                 f"{ROOT}/news/article.html?no=9&page=3"):
-        assert canonicalize(url) == f"{ROOT}/news/article.html?no=9"
+        canonical = canonical_article_url(site_root(url), article_id(url))
+        assert canonical == f"{ROOT}/news/article.html?no=9"
+        assert recorded_as_article(canonical)
 
 
 def test_site_root_rejects_non_http():

@@ -61,9 +61,10 @@ from archive.timeutil import KST, fetched_at, utc_now_iso
 from crawler import drift
 from crawler.extract_pool import ExtractionDied, ExtractionPool
 from crawler.limit import EnoughArticles
+from crawler.modes import MODES
 from crawler.profile import load_profile
 from crawler.resilience import BadPage, attempts, describe_failure, original_url
-from crawler.skip import Skip
+from crawler.skip import Skip, SkipKind
 from crawler.storage import is_storage_error, stop_for_storage, storage_stopped
 from crawler.urls import (
     LIST_ALL_PATH,
@@ -76,7 +77,6 @@ from crawler.urls import (
 )
 from crawler.watchdog import PageInterrupted, PageTimeout, time_limit, when_stopping
 
-MODES = ("incremental", "full", "backfill")
 _DEPTH_MIDDLEWARE = "scrapy.spidermiddlewares.depth.DepthMiddleware"
 _HREF_RE = re.compile(r"""href\s*=\s*["']([^"'<>]+)["']""", re.IGNORECASE)
 # src of img/script, href of stylesheets: what a browser loads to render the page.  Linear:
@@ -85,11 +85,6 @@ _REQUISITE_TAG_RE = re.compile(r"<(img|script|link)(\s[^<>]*)", re.IGNORECASE)
 _REQUISITE_REF_RE = re.compile(r"""\s(?:src|href)\s*=\s*["']([^"'<>]+)["']""", re.IGNORECASE)
 _STYLESHEET_RE = re.compile(r"""\srel\s*=\s*["']?stylesheet""", re.IGNORECASE)
 _LIST_CLASS = "art_list_all"  # the element holding a list page's items (<li>)
-# Skips of an article URL that say the answer was broken (or the process extracting it
-# died), not that there is no article: retried like a server error, then recorded as a
-# failure.
-_BAD_PAGE_SKIPS = ("empty page", "binary data", "truncated HTML",
-                   "the extraction process died")
 _DOWNLOAD_META = ("download_latency", "redirect_urls", "redirect_times", "redirect_ttl",
                   "redirect_reasons")
 # Callbacks a failed URL may be requested again with by a later run.
@@ -463,19 +458,21 @@ class OutletSpider(scrapy.Spider):
         try:
             result = await self._extract(response)
         except ExtractionDied as exc:
-            result = Skip(str(exc))
+            result = Skip(SkipKind.EXTRACTION_DIED, str(exc))
         # Decoded only now: pages waiting for an extraction process hold their bytes alone
         # (Scrapy bounds those, not what a callback makes of them).
         text = response.text if isinstance(response, TextResponse) else ""
-        if isinstance(result, Skip) and result.reason.startswith(_BAD_PAGE_SKIPS):
+        # A skip that says the answer was broken (or the process extracting it died), not
+        # that there is no article: retried like a server error, then recorded as a failure.
+        if isinstance(result, Skip) and result.retryable:
             for retry in self._bad_page(response, result.reason):
                 yield retry
             return
         self._succeeded(response)
         drift.note(self.crawler.stats, result, response.url)
         if isinstance(result, Skip):
-            self._count(f"skipped/{result.reason.split(':')[0]}")
-            if result.reason.startswith("soft-404"):
+            self._count(f"skipped/{result.kind.label}")
+            if result.kind is SkipKind.SOFT_404:
                 self._catalog_write(self.catalog.mark_missing, number)
         else:
             result["fetched_at"] = fetched_at(warc["date"]) if warc else utc_now_iso()

@@ -12,14 +12,12 @@ the same way: see :mod:`newsarc.replica.faults`.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import io
 import re
 import signal
 import socket
-import sys
 import threading
 import time
 from collections import Counter
@@ -34,7 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 from PIL import Image, ImageDraw
 
 from newsarc.replica import faults, render
-from newsarc.replica.content import DEFAULT_SKIN, SKINS, Article, Site, build_site
+from newsarc.replica.content import DEFAULT_SKIN, Article, Site, build_site
 
 HTML = "text/html; charset=utf-8"
 XML = "text/xml; charset=utf-8"
@@ -525,29 +523,3 @@ def serve(host: str = "127.0.0.1", port: int = 8000, size: int = 240, generation
         pass
     finally:
         replica.stop()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m newsarc.replica.server [--port N] [--size N] [--generation G] [--faults]
-    [--latency MS] [--skin redesign [--skin-newest K]]``."""
-    parser = argparse.ArgumentParser(description="Serve the mediaOn replica")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--size", type=int, default=240)
-    parser.add_argument("--generation", type=int, default=0)
-    parser.add_argument("--verbose", action="store_true")
-    parser.add_argument("--faults", action="store_true", help="misbehave on purpose")
-    parser.add_argument("--latency", type=float, default=0.0, metavar="MS",
-                        help="milliseconds to wait before every answer")
-    parser.add_argument("--skin", choices=SKINS, default=DEFAULT_SKIN,
-                        help="article skin: the CMS's own, or a redesign no profile knows")
-    parser.add_argument("--skin-newest", type=int, metavar="K",
-                        help="with --skin redesign: only the newest K articles (and later)")
-    args = parser.parse_args(argv)
-    serve(args.host, args.port, args.size, args.generation, args.verbose, args.faults,
-          args.latency / 1000, args.skin, args.skin_newest)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

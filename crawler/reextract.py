@@ -11,6 +11,9 @@ site sent, which the crawl stored as sent) is flagged and skipped, not inflated;
 off or garbled is named with the byte where the damage starts, its records before that
 are used.  Either is a problem of the run (:class:`Report`), so the command exits 1: never
 a partial corpus that looks whole.  The output appears whole or not at all.
+
+This lives in ``crawler/``, beside the extractor: ``archive/`` reads WARC files
+(``archive.warc.response_captures``) but knows no CMS and imports nothing of the crawler.
 """
 
 from __future__ import annotations
@@ -20,8 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from warcio.archiveiterator import ArchiveIterator
-
 from archive.corpus import dumps
 from archive.safeio import atomic_writer
 from archive.timeutil import fetched_at
@@ -29,15 +30,13 @@ from archive.warc import (
     DEFAULT_PAYLOAD_CAP,
     WARC_DIR,
     PayloadTooLarge,
-    Prefix,
-    WarcLocation,
     describe_error,
-    gzip_damage,
     read_payload_at,
-    warc_files,
+    response_captures,
 )
-
-ARTICLE_PATH = "/news/article.html?no="
+from crawler import extract as extraction  # its one public function, looked up per call
+from crawler.profile import DEFAULT_PROFILE
+from crawler.urls import recorded_as_article
 
 
 @dataclass
@@ -49,57 +48,14 @@ class Report:
     problems: list[str] = field(default_factory=list)
 
 
-def _article_captures(archive: Path, report: Report) -> list[WarcLocation]:
-    """Locations of the 200 responses for canonical article URLs, oldest capture first."""
-    captures: list[WarcLocation] = []
-    for path in warc_files(archive):
-        _scan(archive, path, captures, report)
-    return sorted(captures, key=lambda c: (c.date, c.filename, c.offset))
-
-
-def _scan(archive: Path, path: Path, captures: list[WarcLocation], report: Report) -> None:
-    """Add ``path``'s article captures up to the first damage, which is reported."""
-    damage = gzip_damage(path)
-    limit = damage[0] if damage else path.stat().st_size
-    good = 0
-    try:
-        with path.open("rb") as handle:
-            records = ArchiveIterator(Prefix(handle, limit))
-            for record in records:
-                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-                wanted = record.rec_type == "response" and ARTICLE_PATH in uri
-                status = record.http_headers.get_statuscode() if record.http_headers else ""
-                records.read_to_end()
-                offset, length = records.get_record_offset(), records.get_record_length()
-                if offset + length > limit:
-                    break  # the torn record warcio would hand over short
-                good = offset + length
-                if wanted and status == "200":
-                    captures.append(WarcLocation(
-                        path.name, offset, length,
-                        record.rec_headers.get_header("WARC-Record-ID"),
-                        record.rec_headers.get_header("WARC-Date"),
-                    ))
-    except Exception as exc:  # whatever garbled bytes make warcio raise
-        if damage is None or good < damage[0]:
-            damage = good, f"unreadable: {describe_error(exc)}"
-    if damage is not None:
-        report.problems.append(
-            f"{WARC_DIR}/{path.name}: damaged at byte {damage[0]} ({damage[1]}); its records "
-            f"before that byte were used, the rest of the file was not (newsarc verify "
-            f"{archive} lists the damage)")
-
-
-def reextract(archive: Path, profile: str = "newmediatimes", *,
+def reextract(archive: Path, profile: str = DEFAULT_PROFILE, *,
               max_payload: int = DEFAULT_PAYLOAD_CAP,
               report: Report | None = None) -> Iterator[dict[str, Any]]:
     """Records re-extracted from every article capture, versions numbered as the crawl does.
     ``report`` collects the counts and problems (damaged files, oversized payloads)."""
-    from crawler.extract import Skip, extract  # the one public extraction function
-
     report = report if report is not None else Report()
     latest: dict[int, tuple[int, str]] = {}
-    for location in _article_captures(archive, report):
+    for location in response_captures(archive, recorded_as_article, report.problems):
         report.captures += 1
         where = f"{WARC_DIR}/{location.filename} @{location.offset}"
         try:
@@ -113,8 +69,8 @@ def reextract(archive: Path, profile: str = "newmediatimes", *,
             continue
         content_type = record.http_headers.get_header("Content-Type")
         url = record.rec_headers.get_header("WARC-Target-URI")
-        result = extract(payload, url, content_type=content_type, profile=profile)
-        if isinstance(result, Skip):
+        result = extraction.extract(payload, url, content_type=content_type, profile=profile)
+        if isinstance(result, extraction.Skip):
             continue
         version, digest = latest.get(result["id"], (0, ""))
         if digest == result["content_hash"]:
@@ -126,7 +82,7 @@ def reextract(archive: Path, profile: str = "newmediatimes", *,
         yield result
 
 
-def write_reextracted(archive: Path, out: Path, profile: str = "newmediatimes", *,
+def write_reextracted(archive: Path, out: Path, profile: str = DEFAULT_PROFILE, *,
                       max_payload: int = DEFAULT_PAYLOAD_CAP) -> Report:
     """Write the re-extracted corpus to ``out`` (never over the crawl's own corpus), whole or
     not at all: an error or interrupt leaves no temporary file behind."""
