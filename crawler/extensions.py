@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from scrapy import signals
@@ -13,13 +11,8 @@ from twisted.internet import task
 
 from archive.timeutil import utc_now_iso
 from crawler import drift
-from crawler.storage import (
-    EXIT_STORAGE,
-    STAT_KEY,
-    is_storage_error,
-    stop_for_storage,
-    storage_stopped,
-)
+from crawler.archivist import Archivist
+from crawler.storage import EXIT_STORAGE, STAT_KEY
 
 EXIT_OK, EXIT_ERRORS = 0, 1
 FAILURES_LISTED = 20  # in the printed summary; the run's JSON file keeps up to FAILURES_KEPT
@@ -27,10 +20,10 @@ FAILURES_KEPT = 1000
 
 
 class CrawlReport:
-    """Opens the run in the catalog, prints a progress line every
-    ``NEWSARC_PROGRESS_INTERVAL`` seconds (stderr), and at the end closes the run with its
-    numbers, saves them as ``DIR/runs/<start>.json`` and prints a summary (stdout; one
-    line when ``NEWSARC_QUIET`` is set, for cron).
+    """Prints a progress line every ``NEWSARC_PROGRESS_INTERVAL`` seconds (stderr), and at
+    the end has the archivist (``crawler/archivist.py``) close the archive with the run's
+    numbers (the catalog's run row, ``DIR/runs/<start>.json``) and prints a summary (stdout;
+    one line when ``NEWSARC_QUIET`` is set, for cron).
 
     The summary lists the URLs that failed for good, with their reasons (the catalog keeps
     them for the next run).  A run stopped because the archive cannot be written ends with
@@ -40,8 +33,9 @@ class CrawlReport:
     fields) says so in a ``warning: template drift`` line and exits 1, so that cron and
     systemd tell the operator that the outlet's pages changed."""
 
-    def __init__(self, crawler: Any) -> None:
+    def __init__(self, crawler: Any, archivist: Archivist) -> None:
         self.crawler = crawler
+        self.archivist = archivist
         self.stats = crawler.stats
         self.interval = crawler.settings.getfloat("NEWSARC_PROGRESS_INTERVAL")
         self.quiet = crawler.settings.getbool("NEWSARC_QUIET")
@@ -54,7 +48,7 @@ class CrawlReport:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CrawlReport:
-        report = cls(crawler)
+        report = cls(crawler, Archivist.of(crawler))
         crawler.signals.connect(report.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(report.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(report.response_downloaded,
@@ -64,23 +58,8 @@ class CrawlReport:
     def spider_opened(self, spider: Any) -> None:
         self.started = time.monotonic()
         self.started_at = utc_now_iso()
-        session = spider.session
-        if session is None:  # the archive could not be opened; the spider says why
+        if self.archivist.session is None:  # the archive could not be opened; it says why
             return
-        try:
-            session.run_id = session.catalog.start_run(spider.root, spider.mode)
-        except Exception as exc:
-            if not is_storage_error(exc):
-                raise
-            stop_for_storage(self.crawler, exc, "catalog")
-        if session.lock is not None and session.lock.took_over:
-            spider.logger.warning("took over the lock of pid %s, which is gone",
-                                  session.lock.previous.get("pid"))
-        if session.repaired_bytes:
-            spider.logger.warning("articles.jsonl ended in a half-written line (%d bytes); "
-                                  "moved to articles.jsonl.partial", session.repaired_bytes)
-        if session.reconciled:
-            spider.logger.warning("catalog caught up with %d corpus records", session.reconciled)
         if self.interval > 0 and not self.quiet:
             self.loop = task.LoopingCall(self.progress)
             self.loop.start(self.interval, now=False)
@@ -106,11 +85,11 @@ class CrawlReport:
         skipped = _prefixed(values, "newsarc/skipped/")
         errors = _prefixed(values, "newsarc/errors/")
         articles = _prefixed(values, "newsarc/articles/")
-        failures = list(getattr(spider, "failures", []))
+        failures = list(self.archivist.failures)
         return {
             "site": getattr(spider, "root", None),
             "mode": getattr(spider, "mode", None),
-            "run_id": getattr(getattr(spider, "session", None), "run_id", None),
+            "run_id": self.archivist.run_id,
             "started_at": self.started_at,
             "finished_at": utc_now_iso() if reason else None,
             "finish_reason": reason,
@@ -156,32 +135,13 @@ class CrawlReport:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
-        session = spider.session
-        self._finish_downloader_components()
-        summary = self._closing_summary(reason)
-        if session is not None:
-            self._store(lambda: session.catalog.finish_run(
-                session.run_id, summary["status"], summary["exit_code"], summary), "catalog")
-            self._store(session.close, "corpus")
-            self._store(lambda: _write_run_file(Path(session.directory), summary),
-                        "run summary")
-        if storage_stopped(self.crawler) and summary["exit_code"] != EXIT_STORAGE:
-            summary = self._closing_summary(reason)  # closing itself hit the full disk
+        summary = self.archivist.close(lambda: self._closing_summary(reason))
         print(format_line(summary) if self.quiet else format_summary(summary), flush=True)
         if self.quiet and summary["drift"]:  # the one stdout line stays one line
             print(drift.format_warning(summary["drift"]), file=sys.stderr, flush=True)
         if summary["storage_error"]:
             print(f"newsarc crawl: stopped: {summary['storage_error']}", file=sys.stderr,
                   flush=True)
-
-    def _finish_downloader_components(self) -> None:
-        """Let the WARC writer close its file before the numbers are taken and the archive
-        is released, so the summary and the exit code tell how that ended."""
-        downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
-        for component in getattr(getattr(downloader, "middleware", None), "middlewares", ()):
-            finish = getattr(component, "finish", None)
-            if callable(finish):
-                finish()
 
     def _closing_summary(self, reason: str) -> dict[str, Any]:
         summary = self.summary(reason)
@@ -199,26 +159,6 @@ class CrawlReport:
         summary["status"] = status
         self.stats.set_value("newsarc/summary", summary)
         return summary
-
-    def _store(self, step: Any, what: str) -> None:
-        """One step of closing the run; a storage error is reported, not raised."""
-        try:
-            step()
-        except Exception as exc:
-            if not is_storage_error(exc):
-                raise
-            stop_for_storage(self.crawler, exc, what)
-
-
-def _write_run_file(archive: Path, summary: dict[str, Any]) -> None:
-    """``DIR/runs/<start>.json``, written under a temporary name and renamed when whole,
-    never through a symbolic link (``archive.safeio``)."""
-    from archive.safeio import atomic_write
-
-    runs = archive / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
-    name = summary["started_at"].replace(":", "").replace("+0000", "Z")
-    atomic_write(runs / f"{name}.json", json.dumps(summary, indent=2) + "\n", root=archive)
 
 
 def _prefixed(values: dict[str, Any], prefix: str) -> dict[str, int]:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from crawler.storage import is_storage_error, stop_for_storage, storage_stopped
+from crawler.archivist import Archivist
 
 
 class CorpusPipeline:
-    """Stores each new article version: ``DIR/articles.jsonl`` first, then the catalog.
+    """Hands each article to the archivist (``crawler/archivist.py``), which stores a new
+    version: ``DIR/articles.jsonl`` first, then the catalog.
 
     A record whose body is already stored for its id (a re-fetch of an unchanged article)
     is dropped; a changed body is stored as the next ``version``.  With a limit
@@ -24,29 +24,21 @@ class CorpusPipeline:
     line back, SQLite rolls back), and the next run fetches the article again.
     """
 
-    def __init__(self, crawler: Any) -> None:
+    def __init__(self, crawler: Any, archivist: Archivist) -> None:
         self.crawler = crawler
+        self.archivist = archivist
         self.max_articles = (crawler.settings.getint("NEWSARC_MAX_ARTICLES")
                              or crawler.settings.getint("CLOSESPIDER_ITEMCOUNT"))
         self.written = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CorpusPipeline:
-        return cls(crawler)
+        return cls(crawler, Archivist.of(crawler))
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         if self.max_articles and self.written >= self.max_articles:
             raise DropItem("max-articles reached", log_level="DEBUG")  # counted, not logged
-        if storage_stopped(self.crawler):
-            raise DropItem("the archive cannot be written", log_level="DEBUG")
-        try:
-            outcome = self.crawler.spider.session.store(item)
-        except Exception as exc:
-            if not is_storage_error(exc):
-                raise
-            what = "catalog" if isinstance(exc, sqlite3.Error) else "corpus"
-            stop_for_storage(self.crawler, exc, what)
-            raise DropItem(f"article {item['id']} not stored: {exc}", log_level="DEBUG") from exc
+        outcome = self.archivist.store(item)  # DropItem if the archive cannot be written
         self.crawler.stats.inc_value(f"newsarc/articles/{outcome}")
         if outcome == "unchanged":
             raise DropItem(f"article {item['id']} unchanged")

@@ -135,6 +135,9 @@ METAREFRESH_ENABLED = False
 DOWNLOADER_STATS = False
 URLLENGTH_LIMIT = 0
 EXTENSIONS = {
+    # The one writer of the archive (session, WARC writer, runs, failures); before the run
+    # report, which has it close the archive with the run's numbers.
+    "crawler.archivist.Archivist": 400,
     "crawler.extensions.CrawlReport": 500,
     # A robots.txt that cannot be downloaded: one warning line, not Scrapy's traceback.
     "crawler.resilience.BriefRobotsTxtErrors": 0,

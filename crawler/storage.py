@@ -16,6 +16,8 @@ from __future__ import annotations
 import errno
 import logging
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,24 @@ def stop_for_storage(crawler: Any, exc: BaseException, what: str) -> None:
     from twisted.internet import reactor  # the one Scrapy installed, not a default
 
     reactor.callLater(0, _close_spider, crawler)
+
+
+@contextmanager
+def storage_guard(crawler: Any, what: str | Callable[[BaseException], str],
+                  then: Callable[[BaseException], BaseException] | None = None) -> Iterator[None]:
+    """Where a storage error stops the crawl, for every writer alike: an error of the disk
+    or of SQLite's files inside the block stops the crawl (:func:`stop_for_storage`) and
+    goes no further, unless ``then`` makes of it the exception the caller's caller expects
+    (a dropped item, an ignored response); any other error is the program's and propagates.
+    ``what`` names what was being written, or tells it from the error."""
+    try:
+        yield
+    except Exception as exc:
+        if not is_storage_error(exc):
+            raise
+        stop_for_storage(crawler, exc, what(exc) if callable(what) else what)
+        if then is not None:
+            raise then(exc) from exc
 
 
 def _close_spider(crawler: Any) -> None:

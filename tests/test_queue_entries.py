@@ -153,7 +153,7 @@ def test_an_entry_for_another_site_is_refused(codec, url, stat):
     (entry(method="POST"), "method"),
     (entry(method="get"), "method"),
     (entry(callback="parse"), "callback"),
-    (entry(callback="_report_open_error"), "callback"),
+    (entry(callback="_remember"), "callback"),
     (entry(callback="on_idle"), "callback"),
     (entry(callback=None), "callback"),
     (entry(errback="close"), "callback"),

@@ -118,7 +118,7 @@ def test_a_tampered_queue_steers_no_worker(redis_url, tmp_path):  # noqa: F811
         "class": entry(article % second, _class="newsarc_canary.Evil"),
         "another port": entry(f"{bystander.url}/stolen", "parse_requisite"),
         "another scheme": entry(bystander.url.replace("http", "ftp") + "/x", "parse_requisite"),
-        "spider method": entry(article % first, "_report_open_error"),
+        "spider method": entry(article % first, "_remember"),
         "not json": "not json",
         "deep nesting": "[" * 20000 + "]" * 20000,
     }

@@ -243,7 +243,7 @@ def _spider_outcome(skip: Skip) -> tuple[list, dict, list[int]]:
     spider = OutletSpider(site=SITE, out="x")
     spider._set_crawler(crawler)
     catalog = _Catalog()
-    spider.session = type("Session", (), {"catalog": catalog})()
+    crawler.archivist = type("Archivist", (), {"mark_missing": catalog.mark_missing})()
 
     async def extracted(response):
         return skip

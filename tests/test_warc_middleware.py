@@ -34,7 +34,8 @@ def test_redirects_and_error_responses_are_archived(tmp_path):
     middleware.process_response(error, HtmlResponse(
         error.url, status=503, body=b"<html>busy</html>", headers={"Retry-After": "30"}))
     assert error.meta["warc"]["offset"] > redirect.meta["warc"]["offset"]
-    middleware.spider_closed(None)
+    crawler.archivist.close_warc()
+    crawler.archivist.index_warc()
     assert records(tmp_path) == [
         (redirect.url, "302", "https://ads.example.invalid/x", b""),
         (error.url, "503", None, b"<html>busy</html>"),

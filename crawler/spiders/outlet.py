@@ -55,8 +55,7 @@ from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archive.catalog import Catalog, has_catalog
-from archive.session import ArchiveSession
+from archive.catalog import has_catalog
 from archive.timeutil import KST, fetched_at, utc_now_iso
 from crawler import drift
 from crawler.extract_pool import ExtractionDied, ExtractionPool
@@ -65,7 +64,7 @@ from crawler.modes import MODES
 from crawler.profile import load_profile
 from crawler.resilience import BadPage, attempts, describe_failure, original_url
 from crawler.skip import Skip, SkipKind
-from crawler.storage import is_storage_error, stop_for_storage, storage_stopped
+from crawler.storage import storage_stopped
 from crawler.urls import (
     LIST_ALL_PATH,
     RSS_PATH,
@@ -148,9 +147,12 @@ class OutletSpider(scrapy.Spider):
         # middlewares and the duplicate filter's fingerprinting.  One int per article.
         self.asked: set[int] = set()
         self.asked_resources: set[str] = set()  # the same for page requisites (skin files)
+        # What the archive remembers (``_remember``), read when the crawl opens.
+        self.memory: Any = None
+        self.known: set[int] = set()
+        self.missing: set[int] = set()
+        self.last_run: dict[str, Any] | None = None
         self.failed_before: dict[str, dict[str, Any]] = {}  # url -> failures row
-        self.failures: list[dict[str, Any]] = []  # this run's, for the summary
-        self.open_error: BaseException | None = None  # the archive could not be opened
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
@@ -174,27 +176,21 @@ class OutletSpider(scrapy.Spider):
         spider.distributed = bool(crawler.settings.get("NEWSARC_REDIS_KEY"))
         spider.mode = spider.mode or ("incremental" if has_catalog(archive) else "full")
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
-        try:
-            spider._open_archive(Path(out), archive)
-        except Exception as exc:
-            if not is_storage_error(exc):
-                raise
-            # A disk full before the first page: the crawl opens to say so and stops.
-            spider.session, spider.open_error = None, exc
-            crawler.signals.connect(spider._report_open_error, signal=signals.spider_opened)
+        # Before the archivist (built after the spider) starts this run in the catalog.
+        crawler.signals.connect(spider._remember, signal=signals.spider_opened)
         return spider
 
-    def _report_open_error(self) -> None:
-        stop_for_storage(self.crawler, self.open_error, "archive")
+    @property
+    def archivist(self) -> Any:
+        """The crawl's one writer of the archive (``crawler/archivist.py``): the spider
+        only reads what the archive remembers and hands over what it learns."""
+        return self.crawler.archivist
 
-    def _open_archive(self, out: Path, archive: Path) -> None:
-        """The session on the archive (or shard) and what the archive remembers."""
-        self.session = ArchiveSession(
-            out, lock=not self.crawler.settings.getbool("NEWSARC_LOCK_HELD"))
-        self.memory = self.session.catalog
-        if self.distributed and has_catalog(archive):
-            self.memory = Catalog(archive)
-            self.session.corpus.latest = self.memory.latest()
+    def _remember(self) -> None:
+        """What the archive (the whole one, for a distributed worker) remembers."""
+        self.memory = self.archivist.memory
+        if self.memory is None:
+            return  # the archive could not be opened: the crawl is stopping
         self.known = self.memory.known_ids() if self.mode != "full" else set()
         self.missing = self.memory.missing_ids()
         self.last_run = self.memory.last_completed_run()
@@ -203,14 +199,14 @@ class OutletSpider(scrapy.Spider):
     @property
     def catalog(self) -> Any:
         """Where this run writes what it learns (the shard's catalog for a worker)."""
-        return self.session.catalog
+        return self.archivist.catalog
 
     # --- seeds --------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """Seeds by mode (see the module docstring); in a distributed crawl, only the first
         worker seeds, the others take their work from the shared queue."""
-        if self.session is None:
+        if self.memory is None:
             return  # the archive could not be opened: the crawl is stopping
         if self.distributed:
             from crawler.distributed import claim_seeding  # scrapy-redis is an extra
@@ -310,10 +306,10 @@ class OutletSpider(scrapy.Spider):
         all of them, nor what the others found.  Their run's seeding worker probes, among
         its seeds, the gaps the archive's catalog shows (merged from earlier runs), so a gap
         opened by one run is probed by the next."""
-        writes = not self.distributed and self.session is not None \
+        writes = not self.distributed and self.catalog is not None \
             and not storage_stopped(self.crawler)
         if writes and self.listed is not None:  # for the next runs, which walk fewer lists
-            self._catalog_write(self.catalog.vouch, *self.listed)
+            self.archivist.vouch(*self.listed)
         if self.enough:
             raise CloseSpider("closespider_itemcount")  # Scrapy's reason for its own limit
         if not writes:
@@ -452,8 +448,7 @@ class OutletSpider(scrapy.Spider):
             self._count("articles/not_modified")
             self._succeeded(response)
             self._capture(number, response, warc)
-            self._catalog_write(self.catalog.seen_unchanged, number,
-                                fetched_at(warc["date"]) if warc else "")
+            self.archivist.seen_unchanged(number, fetched_at(warc["date"]) if warc else "")
             return
         try:
             result = await self._extract(response)
@@ -473,7 +468,7 @@ class OutletSpider(scrapy.Spider):
         if isinstance(result, Skip):
             self._count(f"skipped/{result.kind.label}")
             if result.kind is SkipKind.SOFT_404:
-                self._catalog_write(self.catalog.mark_missing, number)
+                self.archivist.mark_missing(number)
         else:
             result["fetched_at"] = fetched_at(warc["date"]) if warc else utc_now_iso()
             if warc:
@@ -526,8 +521,7 @@ class OutletSpider(scrapy.Spider):
         headers = {"etag": _header(response, b"ETag"),
                    "last_modified": _header(response, b"Last-Modified")}
         location = {**(warc or {}), "payload_digest": response.meta.get("warc_payload_digest")}
-        self._catalog_write(self.catalog.add_capture, number, kind, response.status, location,
-                            headers, self.session.run_id)
+        self.archivist.capture(number, kind, response.status, location, headers)
 
     def _requisite_requests(self, text: str, base: str) -> Iterator[scrapy.Request]:
         """Images, stylesheets and scripts of an article page on the site's own host."""
@@ -549,8 +543,7 @@ class OutletSpider(scrapy.Spider):
         self._succeeded(response)
         warc = response.meta.get("warc")
         if warc:
-            self._catalog_write(self.catalog.add_resource, response.url, warc,
-                                self.session.run_id)
+            self.archivist.add_resource(response.url, warc)
 
     def on_error(self, failure: Failure) -> None:
         """A request that failed for good (after retries): counted, logged, recorded in the
@@ -576,10 +569,10 @@ class OutletSpider(scrapy.Spider):
         if isinstance(error, PageInterrupted):
             self._count("skipped/interrupted")
             url = original_url(request) if request else response.url
-            self._catalog_write(self.catalog.add_failure, url, article_id(url),
-                                getattr(request.callback, "__name__", "") if request else "",
-                                "interrupted: the crawl was stopped while parsing it", 1,
-                                self.session.run_id)
+            self.archivist.failed(url, article_id(url),
+                                  getattr(request.callback, "__name__", "") if request else "",
+                                  "interrupted: the crawl was stopped while parsing it", 1,
+                                  listed=False)
             return
         if isinstance(error, PageTimeout):
             category, reason = "parse timeout", str(error)
@@ -601,25 +594,14 @@ class OutletSpider(scrapy.Spider):
         if reason is None:
             return
         callback = getattr(request.callback, "__name__", "")
-        self.failures.append({"url": url, "reason": reason})
-        self._catalog_write(self.catalog.add_failure, url, article_id(url), callback, reason,
-                            attempts(request), self.session.run_id)
+        self.archivist.failed(url, article_id(url), callback, reason, attempts(request))
 
     def _succeeded(self, response: Response) -> None:
         """A URL an earlier run failed on was fetched at last: it leaves the failures."""
         url = original_url(response.request) if response.request else response.url
         if self.failed_before.pop(url, None) is not None:
             self._count("failures_recovered")
-            self._catalog_write(self.catalog.clear_failure, url)
-
-    def _catalog_write(self, write: Any, *args: Any) -> None:
-        """A catalog write; a full disk stops the crawl instead of failing every page."""
-        try:
-            write(*args)
-        except Exception as exc:
-            if not is_storage_error(exc):
-                raise
-            stop_for_storage(self.crawler, exc, "catalog")
+            self.archivist.recovered(url)
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"newsarc/{key}")
