@@ -182,6 +182,9 @@ def signature_authors(paragraph: str, known: Sequence[Author] | None = None,
     text = " ".join(paragraph.split())
     if not text or len(text) > MAX_SIGNATURE or _SENTENCE_END_RE.search(text):
         return None
+    # Every signature holds a title or an e-mail: most body lines end here, untokenized.
+    if "@" not in text and not _TITLE_RE.search(text):
+        return None
     known = known or ()
     groups = _read(_tokens(text), strict=True, known=known, outlets=outlets)
     if groups is None:

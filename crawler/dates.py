@@ -30,6 +30,7 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from archive.timeutil import KST
+from crawler.pagemeta import squeeze
 
 __all__ = ["MODIFIED_LABELS", "PUBLISHED_LABELS", "labelled_dates", "page_dates",
            "parse_datetime"]
@@ -125,13 +126,9 @@ def labelled_dates(text: str, published_labels: Iterable[str] = PUBLISHED_LABELS
     A date right after a label (colon or not) belongs to that label, in whatever order the
     labels come; the first of each kind counts.
     """
-    published, modified = _labelled(_squeeze(text), tuple(published_labels),
+    published, modified = _labelled(squeeze(text), tuple(published_labels),
                                     tuple(modified_labels))
     return (published.iso() if published else None, modified.iso() if modified else None)
-
-
-def _squeeze(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _stamp(groups: tuple[str | None, ...]) -> _Stamp | None:
@@ -220,7 +217,7 @@ def page_dates(
     to the minute adds the seconds; a machine value alone is used when nothing is shown.
     """
     pub_labels, mod_labels = tuple(published_labels), tuple(modified_labels)
-    header = [_squeeze(text) for text in header_texts]
+    header = [squeeze(text) for text in header_texts]
     shown_pub, shown_mod = _labelled(" | ".join(header), pub_labels, mod_labels)
     plain, bare = _plain(header), []
     trusted: Callable[[HtmlElement], bool] = partial(_outside, exclude=exclude)
@@ -356,7 +353,7 @@ def _cap(node: _Node) -> None:
 
 def _text(node: _Node) -> str:
     """A short subtree's text, pieces spaced (a tag between date and time separates them)."""
-    return _squeeze(" ".join(reversed(node.pieces or ())))
+    return squeeze(" ".join(reversed(node.pieces or ())))
 
 
 def _kind(element: HtmlElement) -> Any:

@@ -79,8 +79,6 @@ _HEADER_TEXT_MAX = 200
 _SIGNATURE_NAME_RE = re.compile(r"writer|reporter|byline|author|journalist|email|sign",
                                 re.IGNORECASE)
 _SIGNATURE_BLOCKS = 12
-# What every signature holds: an e-mail or a reporter's title.
-_SIGNATURE_HINT_RE = re.compile(r"@|기자|특파원|통신원|위원|칼럼니스트|에디터|리포터")
 _SIGNATURE_LEVELS = 4
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 # trafilatura's options, built once (trafilatura reads its configuration file's values into
@@ -254,7 +252,7 @@ def _extract_tree(tree: HtmlElement, url: str | None, profile: Profile) -> dict[
     section = _section(tree, profile)
     header_authors = bylines.header_authors(info, outlets)
     for text in dict.fromkeys(_signature_texts(body_el)):
-        signed = _signature(text, header_authors, outlets)
+        signed = bylines.signature_authors(text, header_authors, outlets)
         if signed:
             header_authors = bylines.merge_authors(header_authors, signed)
     images = _images(body_el, root)
@@ -344,17 +342,8 @@ def _first(tree: HtmlElement, profile: Profile, name: str) -> HtmlElement | None
 def _text_of(element: HtmlElement | None) -> str | None:
     if element is None:
         return None
-    text = _squeeze(element.text_content())
+    text = pagemeta.squeeze(element.text_content())
     return text or None
-
-
-def _squeeze(text: str) -> str:
-    """Runs of whitespace (no-break spaces included) as one space, and none at the ends.
-
-    ``str.split`` splits on exactly what a ``\\s+`` regular expression matches in a string,
-    three times as fast: it runs on every line of every body.
-    """
-    return " ".join(text.split())
 
 
 def _title(tree: HtmlElement, profile: Profile, outlets: list[str],
@@ -382,7 +371,7 @@ def _header_texts(tree: HtmlElement, body: HtmlElement | None) -> list[str]:
     """Texts of the byline and date elements of a page of unknown markup, outside its body."""
     texts = []
     for node in _HEADER_XPATH(tree):
-        if body is not None and (node is body or any(a is body for a in node.iterancestors())):
+        if body is not None and pagemeta.inside(node, body):
             continue
         text = _text_of(node)
         if text and len(text) <= _HEADER_TEXT_MAX:
@@ -469,7 +458,7 @@ def _caption_for(img: HtmlElement, body_el: HtmlElement) -> str | None:
 
 def _box_caption(box: HtmlElement) -> str | None:
     """A photo box's caption: its text without zoom labels and credits of the photo."""
-    lines = [_squeeze(t) for t in box.itertext()]
+    lines = [pagemeta.squeeze(t) for t in box.itertext()]
     return " ".join(t for t in lines if t and not boilerplate.is_boilerplate(t)) or None
 
 
@@ -582,23 +571,23 @@ def _clean_paragraphs(lines: list[str], profile: Profile, not_body: set[str],
     paragraphs: list[str] = []
     prefix = _unanchored(profile.byline_prefix)
     for line in lines:
-        text = _squeeze(line)
+        text = pagemeta.squeeze(line)
         if not paragraphs and text:
             text, lead = bylines.strip_lead(text, outlets)
             authors = bylines.merge_authors(authors, lead)
         # The profile's prefix opens the first paragraph the CMS wrote, wherever it landed.
-        text = _squeeze(prefix.sub(" ", text))
+        text = pagemeta.squeeze(prefix.sub(" ", text))
         if not text:
             continue
         if profile.ends_body(text):
             break
         # trafilatura writes list items as "- item": a signature in a <li> is still one.
         bare = text[2:] if text.startswith("- ") else text
-        signed = _signature(bare, authors, outlets)
+        signed = bylines.signature_authors(bare, authors, outlets)
         if signed is not None:
             authors = bylines.merge_authors(authors, signed)
             continue
-        if bare in not_body or _is_boilerplate(bare, profile) or _contact_line(bare, authors):
+        if bare in not_body or _is_boilerplate(bare, profile):
             continue
         paragraphs.append(boilerplate.strip_trailing_credit(text))
     if paragraphs:
@@ -606,22 +595,6 @@ def _clean_paragraphs(lines: list[str], profile: Profile, not_body: set[str],
         authors = bylines.merge_authors(authors, signed)
         paragraphs[-1:] = [last] if last else []
     return paragraphs, authors
-
-
-def _signature(line: str, authors: list[Author], outlets: list[str]) -> list[Author] | None:
-    """The authors a signature line names, or None; lines without a title or an e-mail,
-    which no signature lacks, are not read further (most of a body's lines)."""
-    if not _SIGNATURE_HINT_RE.search(line):
-        return None
-    return bylines.signature_authors(line, authors, outlets)
-
-
-def _contact_line(line: str, authors: list[Author]) -> bool:
-    """A short line holding a reporter's e-mail and no sentence: a signature cut short or
-    joined in a way no pattern knows."""
-    if len(line) > _HEADER_TEXT_MAX or line.rstrip().endswith(("다.", "다", "요.")):
-        return False
-    return any(a["email"] and a["email"] in line for a in authors)
 
 
 def _is_boilerplate(line: str, profile: Profile) -> bool:

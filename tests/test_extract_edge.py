@@ -130,7 +130,7 @@ def test_whitespace_is_squeezed_exactly_as_a_regular_expression_would():
     import re
     import sys
 
-    from crawler.extract import _squeeze
+    from crawler.pagemeta import squeeze as _squeeze
 
     space = re.compile(r"\s+")
     spaces = [chr(c) for c in range(sys.maxunicode + 1)
