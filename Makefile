@@ -70,6 +70,7 @@ bench-more: $(STAMP) $(DIST_STAMP)
 	$(BIN)/python bench/realpages.py --out bench/realpages-results.md
 	$(BIN)/python bench/warc.py --out bench/warc-results.md
 	$(BIN)/python bench/export.py --out bench/export-results.md
+	$(BIN)/python bench/import.py --out bench/import-results.md
 	$(BIN)/python bench/fuzz_extract.py --out bench/fuzz-results.md
 	$(BIN)/python bench/distributed.py --out bench/distributed-results.md
 

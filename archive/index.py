@@ -16,7 +16,10 @@ Nothing under ``indexes/`` is written through a symbolic link (``archive.safeio`
 
 from __future__ import annotations
 
+import contextlib
 import heapq
+import io
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -25,7 +28,10 @@ from typing import Any, TextIO
 from cdxj_indexer.main import CDXJIndexer, write_cdx_index
 
 from archive.safeio import open_write, refuse_symlinks, staged
-from archive.warc import OPEN_SUFFIX, WARC_DIR, warc_files
+from archive.sources import compression
+from archive.warc import OPEN_SUFFIX, WARC_DIR, describe_error, warc_files
+
+logger = logging.getLogger(__name__)
 
 INDEX_DIR = "indexes"
 INDEX_NAME = "index.cdxj"
@@ -45,10 +51,13 @@ def indexed_files(archive: Path) -> set[str]:
     return {line.strip() for line in listing.read_text().splitlines() if line.strip()}
 
 
-def update_index(archive: Path) -> list[str]:
-    """Index the archive's finished WARC files that the index does not hold yet.
+def update_index(archive: Path, problems: list[str] | None = None) -> list[str]:
+    """Index the archive's finished WARC and ARC files that the index does not hold yet.
 
-    Returns the names of the files added.
+    Returns the names of the files added.  A file cdxj-indexer cannot read (a whole-file
+    gzip a researcher copied into ``warc/``, a garbled file) is left out, not marked as
+    indexed, and named in a line added to ``problems`` and logged: the index is derived
+    data, and one bad file must not keep the others out of it.
     """
     directory = archive / INDEX_DIR
     directory.mkdir(parents=True, exist_ok=True)
@@ -68,10 +77,18 @@ def update_index(archive: Path) -> list[str]:
             parts.append(Path(scratch) / f"side-{number}.cdxj")
             with side.open(encoding="utf-8") as lines:
                 parts[-1].write_text("".join(sorted(lines)), encoding="utf-8")
-        if to_read:
-            parts.append(Path(scratch) / "read.cdxj")
-            write_cdx_index(str(parts[-1]), [str(p) for p in to_read],
-                            {"sort": True, "dir_root": str(archive / WARC_DIR)})
+        for number, path in enumerate(to_read):
+            part = Path(scratch) / f"read-{number}.cdxj"
+            problem = _index_file(archive, path, part)
+            if problem is None:
+                parts.append(part)
+            else:
+                new.remove(path)
+                logger.warning("%s", problem)
+                if problems is not None:
+                    problems.append(problem)
+        if not new:
+            return []
         with staged([index_path(archive)], root=archive) as (merged,):
             _merge_sorted(parts, merged)
     listing = directory / INDEXED_LIST
@@ -80,6 +97,23 @@ def update_index(archive: Path) -> list[str]:
     for side in sides.values():
         side.unlink(missing_ok=True)
     return [p.name for p in new]
+
+
+def _index_file(archive: Path, path: Path, part: Path) -> str | None:
+    """Index one WARC or ARC file into ``part``; a line saying why not, if it cannot be."""
+    try:
+        if compression(path) == "whole":
+            return (f"{WARC_DIR}/{path.name}: not indexed: one gzip stream for all its "
+                    "records, which no index or replay can seek into; `newsarc import` "
+                    "stores such a file decompressed")
+        with contextlib.redirect_stderr(io.StringIO()):  # warcio prints what it skips
+            write_cdx_index(str(part), [str(path)],
+                            {"sort": True, "dir_root": str(archive / WARC_DIR)})
+    except Exception as exc:  # whatever garbled bytes make warcio raise
+        part.unlink(missing_ok=True)
+        return (f"{WARC_DIR}/{path.name}: not indexed: {describe_error(exc)} "
+                f"(`newsarc verify {archive}` lists the damage)")
+    return None
 
 
 class _Position:

@@ -37,7 +37,7 @@ from archive.lock import ArchiveLock, ArchiveLocked
 from archive.safeio import refuse_symlinks
 from archive.session import ArchiveSession
 from archive.timeutil import utc_now_iso
-from archive.warc import WARC_SUFFIX, repair_open_files, warc_dir
+from archive.warc import is_archive_file, repair_open_files, warc_dir
 
 SHARDS = "shards"
 MERGED = "merged"
@@ -132,7 +132,7 @@ def _prepare(shard: Path, archive: Path) -> None:
     target = warc_dir(archive)
     target.mkdir(parents=True, exist_ok=True)
     for path in sorted(source.iterdir()):
-        if path.name.endswith(WARC_SUFFIX) or path.name.endswith(".torn"):
+        if is_archive_file(path.name) or path.name.endswith(".torn"):
             shutil.move(str(path), target / path.name)
 
 

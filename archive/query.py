@@ -22,6 +22,7 @@ from typing import Any
 
 from archive.catalog import Catalog, corpus_tail, damaged_catalog, has_catalog, is_damage
 from archive.corpus import CORPUS_NAME, read_records
+from archive.schema import captured_url
 
 _TERM_RE = re.compile(r'"([^"]+)"|(\S+)')
 TRIGRAM = 3  # FTS5's trigram tokenizer matches terms of at least three characters
@@ -171,4 +172,4 @@ def replay_path(record: dict[str, Any]) -> str | None:
     if not warc:
         return None
     stamp = "".join(c for c in warc["date"] if c.isdigit())[:14]
-    return f"/archive/{stamp}/{record['url']}"
+    return f"/archive/{stamp}/{captured_url(record)}"

@@ -21,7 +21,7 @@ import types
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, TypedDict, get_args, get_origin, get_type_hints
+from typing import Any, Literal, NotRequired, TypedDict, get_args, get_origin, get_type_hints
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("schemas") / f"article-v{SCHEMA_VERSION}.json"
@@ -50,6 +50,9 @@ class WarcLocation(TypedDict):
     length: int
     record_id: str
     date: str
+    # The record's WARC-Target-URI, only where it differs from the record's ``url`` (an
+    # imported capture of a decorated, mobile or print URL): what ``verify`` compares.
+    target_uri: NotRequired[str]
 
 
 class _RequiredFields(TypedDict):
@@ -158,7 +161,8 @@ FIELDS: tuple[Field, ...] = (
           required=False),
     Field("warc", "object", False,
           "where the response the record came from lies in the WARC files (absent when "
-          "WARC writing is off)",
+          "WARC writing is off); target_uri: the response's WARC-Target-URI, present only "
+          "when it differs from url",
           (Column("warc_filename", "string", True,
                   "WARC file holding the page's response record", "filename"),
            Column("warc_offset", "int64", True,
@@ -184,6 +188,12 @@ def column_meanings() -> dict[str, str]:
 
 
 # --- the record as JSON ----------------------------------------------------------------
+
+def captured_url(record: dict[str, Any]) -> str:
+    """The URL the record's page was captured under: what replay and a WACZ page list must
+    ask for (an imported mobile or print capture was never captured under ``url``)."""
+    return (record.get("warc") or {}).get("target_uri") or record["url"]
+
 
 def content_hash(body: str) -> str:
     """sha256 of the body text, the identity of one article version."""

@@ -14,13 +14,20 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from archive.corpus import CORPUS_NAME, read_records
 from archive.errors import DamagedFile
+from archive.index import index_path
+from archive.replay import AliasRule
 from archive.safeio import staged
-from archive.warc import gzip_damage, warc_files
+from archive.schema import captured_url
+from archive.sources import compression, first_damage
+from archive.warc import warc_files
 
 
 def _pages(archive: Path, out: Path) -> int:
@@ -37,7 +44,7 @@ def _pages(archive: Path, out: Path) -> int:
         for record in sorted(latest.values(), key=lambda r: r["id"]):
             handle.write(json.dumps({
                 "id": f"article-{record['id']}-v{record.get('version', 1)}",
-                "url": record["url"],
+                "url": captured_url(record),
                 "ts": record["warc"]["date"],
                 "title": record["title"],
             }, ensure_ascii=False) + "\n")
@@ -52,7 +59,11 @@ def package(archive: Path, out: Path, title: str | None = None) -> int:
     if not warcs:
         raise ValueError(f"{archive} has no finished WARC files to package")
     for path in warcs:
-        damage = gzip_damage(path)
+        if compression(path) == "whole":
+            raise DamagedFile(path, "one gzip stream for all its records, which a WACZ "
+                              "reader cannot seek into",
+                              "`newsarc import` stores such a file decompressed")
+        damage = first_damage(path)  # a plain .warc/.arc file has no gzip to check
         if damage is not None:
             raise DamagedFile(path, f"damaged at byte {damage[0]} ({damage[1]})",
                               f"`newsarc verify {archive}` lists the damage; package a "
@@ -72,3 +83,84 @@ def package(archive: Path, out: Path, title: str | None = None) -> int:
             if wacz_main(["validate", "-f", str(temp)]):
                 raise ValueError(f"{out} did not validate as WACZ")
     return count
+
+
+def _char_class(chars: list[str]) -> str:
+    """The inside of ``[...]`` for sorted ``chars``, runs of three or more as ranges."""
+    runs: list[list[str]] = []
+    for char in chars:
+        if runs and ord(char) == ord(runs[-1][-1]) + 1:
+            runs[-1].append(char)
+        else:
+            runs.append([char])
+    return "".join(re.escape(r[0]) + "-" + re.escape(r[-1]) if len(r) > 2
+                   else "".join(map(re.escape, r)) for r in runs)
+
+
+def _alternation(values: Iterable[str]) -> str:
+    """A regular expression matching exactly ``values`` (digits and letters), as a trie
+    (``10(?:0[0-4]|12)``): a plain alternation of 100,000 numbers would be 8 times longer."""
+    trie: dict[str, Any] = {}
+    for value in values:
+        node = trie
+        for char in value:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = {c: child for c, child in node.items() if c}
+        if not branches:
+            return ""
+        leaves = sorted(c for c, child in branches.items() if list(child) == [""])
+        parts = [re.escape(c) + pattern(child) for c, child in sorted(branches.items())
+                 if c not in leaves or len(leaves) == 1]
+        if len(leaves) > 1:
+            parts.append("[" + _char_class(leaves) + "]")
+        body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+        if ends:
+            body = ("(?:" + body + ")" if len(parts) == 1 and len(body) > 1 else body) + "?"
+        return body
+
+    return pattern(trie)
+
+
+def captured_values(archive: Path, rule: AliasRule) -> list[str]:
+    """The key values of the canonical URLs the archive's index holds a capture of."""
+    values: set[str] = set()
+    index = index_path(archive)
+    if not index.exists():
+        raise ValueError(f"{index} is missing: `newsarc merge {archive}` rebuilds it")
+    with index.open(encoding="utf-8") as lines:
+        for line in lines:
+            fields = line.split(" ", 2)
+            if len(fields) < 3 or f")/{rule.canonical_path.lower().lstrip('/')}?" not in fields[0]:
+                continue
+            url = json.loads(fields[2]).get("url", "")
+            value = rule.value(url)
+            if value is not None and url == rule.canonical_url(url, value):
+                values.add(value)
+    return sorted(values)
+
+
+def replayweb_config(archive: Path, rules: Sequence[AliasRule]) -> dict[str, Any]:
+    """ReplayWeb.page's ``config`` for a page that embeds this archive's WACZ: rules that
+    take a link in any form of ``rules`` to the canonical capture it names.
+
+    ReplayWeb.page matches a page of a WACZ by its exact URL, so such links show its
+    "not found" page; a WACZ cannot carry rules of its own, but the embedding page can
+    (``<replay-web-page config='...'>``, ``{"fuzzy": [[regex, replacement]]}``).  After
+    rewriting a URL, ReplayWeb.page falls back to its own fuzzy matching, which answers a
+    value not captured with the page of the nearest one: each rule therefore lists the
+    values captured, and a link to any other is left alone, to be not found.
+    """
+    fuzzy = []
+    for rule in rules:
+        values = captured_values(archive, rule)
+        if not values:
+            continue
+        paths = "|".join(re.escape(p) for p in rule.paths())
+        key = re.escape(rule.key)
+        fuzzy.append([f"^(https?://[^/?#]+)(?:{paths})\\?(?:[^#]*&)?{key}=({_alternation(values)})"
+                      "(?:[&#].*)?$", f"$1{rule.canonical_path}?{rule.key}=$2"])
+    return {"fuzzy": fuzzy}

@@ -1,11 +1,14 @@
 """WARC files: the archive's source of truth, written and repaired with warcio.
 
-Every HTTP exchange becomes a WARC/1.1 ``request`` and ``response`` pair, gzip per record,
-in ``DIR/warc/``.  A file being written is named ``….warc.gz.open`` and renamed when
-closed, so a reader never takes a growing file for a finished one, and names carry time,
-host, process id and a random token, so concurrent writers never collide.  A crash leaves
-an ``.open`` file whose records are complete up to the last flush; ``repair_open_files``
-keeps that readable prefix, moves any torn tail aside, and closes the file.
+Every HTTP exchange becomes a WARC/1.1 ``request`` and ``response`` pair (WARC/1.0 for older
+readers, ``WarcWriter(warc_version="1.0")``), gzip per record, in ``DIR/warc/``.  The HTTP
+heads are written as they crossed the wire when the crawler hands them over (``raw_head``).
+
+A file being written is named ``….warc.gz.open`` and renamed when closed, so a reader
+never takes a growing file for a finished one, and names carry time, host, process id and
+a random token, so concurrent writers never collide.  A crash leaves an ``.open`` file
+whose records are complete up to the last flush; ``repair_open_files`` keeps that readable
+prefix, moves any torn tail aside, and closes the file.
 
 A write that fails (a full disk, a file-size limit) leaves nothing half-written either: each
 exchange is assembled in memory and written in one go, and on an ``OSError`` the file is cut
@@ -35,7 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 
 from archive.safeio import open_write, refuse_symlinks
@@ -47,15 +50,32 @@ DEFAULT_MAX_SIZE = 1_000_000_000
 # The most a reader decodes of one payload: crawler/settings.py's DOWNLOAD_MAXSIZE, the most
 # a crawl itself would have taken (archive/ does not import crawler/, so it is repeated).
 DEFAULT_PAYLOAD_CAP = 16 * 1024 * 1024
+WARC_VERSIONS = ("1.0", "1.1")
+DEFAULT_WARC_VERSION = "1.1"
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+# Each version names its revisit profiles under its own URI (warcio picks the
+# identical-payload-digest one by version; server-not-modified is set here).
+_SERVER_NOT_MODIFIED = {
+    "1.0": "http://netpreserve.org/warc/1.0/revisit/server-not-modified",
+    "1.1": SERVER_NOT_MODIFIED,
+}
 # The body we are given was de-chunked by the HTTP client; a Transfer-Encoding header
 # kept as is would make the stored block unreadable, so it is renamed (as wpull does).
 _HOP_HEADERS = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
+# The most a head may take: a wire head larger than this is no head newsarc keeps.
+MAX_HEAD = 256 * 1024
 
 
 @dataclass(frozen=True)
 class Exchange:
-    """One HTTP request and the response to it, as they crossed the wire."""
+    """One HTTP request and the response to it, as they crossed the wire.
+
+    ``raw_head`` is the response's status line and header block as received, blank line
+    included, and ``raw_request_head`` the request's as sent: written byte for byte (but a
+    ``Transfer-Encoding`` header renamed, since ``body`` is de-chunked).  Without them (or
+    when they do not parse) the heads are rebuilt from ``status``, ``response_headers`` and
+    ``request_headers``, as an HTTP client that re-cases and reorders headers gives them.
+    """
 
     url: str
     method: str
@@ -66,6 +86,8 @@ class Exchange:
     protocol: str = "HTTP/1.1"
     request_body: bytes = b""
     ip_address: str | None = None
+    raw_head: bytes | None = None
+    raw_request_head: bytes | None = None
 
 
 class RecordIndex(Protocol):
@@ -127,6 +149,8 @@ def open_file_owner_alive(name: str) -> bool:
 class WarcWriter:
     """Writes exchanges to rotating gzip WARC/1.1 files in one directory.
 
+    ``warc_version`` "1.0" writes WARC/1.0 instead, for readers that know no other (hanzo
+    warctools, warc-knot): 1.0's revisit profile URIs and whole-second WARC-Dates.
     ``info`` goes into the ``warcinfo`` record that opens every file (software, version,
     crawl settings).  Each exchange is written to the OS as soon as it is complete, so a
     killed process loses at most the exchange in progress, and a failed write is taken
@@ -136,7 +160,12 @@ class WarcWriter:
     def __init__(
         self, directory: Path, info: dict[str, str], *, prefix: str = "newsarc",
         max_size: int = DEFAULT_MAX_SIZE, index: RecordIndex | None = None,
+        warc_version: str = DEFAULT_WARC_VERSION,
     ) -> None:
+        if warc_version not in WARC_VERSIONS:
+            raise ValueError(f"WARC version {warc_version!r}: newsarc writes "
+                             f"{' or '.join(WARC_VERSIONS)}")
+        self.warc_version = warc_version
         self.directory = directory
         # Told of each record once it is in the file, and of each file once it is closed.
         self.index = index
@@ -148,7 +177,7 @@ class WarcWriter:
         self._handle: Any = None  # the open file, unbuffered: bytes go out per exchange
         self._end = 0  # where the file's last complete exchange ends
         self._buffer = BytesIO()  # the exchange being assembled
-        self._writer = WARCWriter(self._buffer, gzip=True, warc_version="1.1")
+        self._writer = WARCWriter(self._buffer, gzip=True, warc_version=warc_version)
         self._name = ""
         refuse_symlinks(directory)  # a linked warc/ would put every file elsewhere
         directory.mkdir(parents=True, exist_ok=True)
@@ -206,12 +235,16 @@ class WarcWriter:
         if exchange.ip_address:
             warc_headers["WARC-IP-Address"] = exchange.ip_address
         digest = refers_to.get("payload_digest") if not_modified else payload_digest(exchange.body)
+        refers_date = refers_to.get("warc_date") or ""
+        if self.warc_version == "1.0":  # 1.0 dates are whole seconds, an earlier capture's too
+            refers_date = _whole_seconds(refers_date)
         revisit = writer.create_revisit_record(
             exchange.url, digest or payload_digest(b""), exchange.url,
-            refers_to.get("warc_date") or "", http_headers=http_headers,
+            refers_date, http_headers=http_headers,
             warc_headers_dict=warc_headers)
         if not_modified:
-            revisit.rec_headers.replace_header("WARC-Profile", SERVER_NOT_MODIFIED)
+            revisit.rec_headers.replace_header("WARC-Profile",
+                                               _SERVER_NOT_MODIFIED[self.warc_version])
         return self._write_pair(revisit, self._request_record(writer, exchange, revisit))
 
     def close(self) -> None:
@@ -282,11 +315,13 @@ class WarcWriter:
 
     @staticmethod
     def _request_record(writer: WARCWriter, exchange: Exchange, response: Any) -> Any:
-        target = _request_target(exchange.url)
-        http_headers = StatusAndHeaders(
-            f"{exchange.method} {target} {exchange.protocol}", exchange.request_headers,
-            is_http_request=True,
-        )
+        http_headers = _raw_headers(exchange.raw_request_head, request=True)
+        if http_headers is None:
+            target = _request_target(exchange.url)
+            http_headers = StatusAndHeaders(
+                f"{exchange.method} {target} {exchange.protocol}", exchange.request_headers,
+                is_http_request=True,
+            )
         rec_headers = response.rec_headers
         warc_headers = {
             "WARC-Concurrent-To": rec_headers.get_header("WARC-Record-ID"),
@@ -317,12 +352,85 @@ def payload_digest(body: bytes) -> str:
 
 
 def _response_headers(exchange: Exchange) -> StatusAndHeaders:
+    """The response's head: as received when the exchange has it, else rebuilt."""
+    raw = _raw_headers(exchange.raw_head, request=False)
+    if raw is not None:
+        return raw
     headers = [
         (_HOP_HEADERS.get(name.lower(), name), value) for name, value in exchange.response_headers
     ]
     reason = _reason(exchange.status)
     return StatusAndHeaders(f"{exchange.status} {reason}".strip(), headers,
                             protocol=exchange.protocol)
+
+
+class _WireHead(StatusAndHeaders):
+    """A head parsed for warcio and readers (status, headers by name) that is written as
+    the bytes it was parsed from: warcio would write its parse again, ``Name: value`` with
+    non-ASCII values %-encoded, no longer what crossed the wire."""
+
+    def __init__(self, raw: bytes, parsed: StatusAndHeaders) -> None:
+        super().__init__(parsed.statusline, parsed.headers, protocol=parsed.protocol,
+                         total_len=len(raw))
+        self.raw = raw
+
+    def compute_headers_buffer(self, header_filter: Any = None) -> None:
+        self.headers_buff = self.raw  # what warcio writes and digests as the head
+
+
+def parse_http_head(raw: bytes, *, request: bool = False) -> StatusAndHeaders:
+    """A wire head (status or request line, header lines, the blank line) parsed by
+    warcio's parser, which keeps names' case, order and repeats; ``ValueError`` for bytes
+    that are no single whole head (a record must not hold half a head, or two)."""
+    if not raw or len(raw) > MAX_HEAD:
+        raise ValueError(f"a head of {len(raw)} bytes")
+    lines = raw.split(b"\n")  # the last is what follows the final newline
+    blank = next((n for n, line in enumerate(lines[1:], 1) if line in (b"", b"\r")), 0)
+    if blank != len(lines) - 2 or lines[-1]:
+        raise ValueError("not one head ending in a blank line")
+    try:
+        parsed = StatusAndHeadersParser([], verify=False).parse(BytesIO(raw))
+    except Exception as exc:  # whatever odd bytes make warcio's parser raise
+        raise ValueError(f"unparsable head: {exc}") from None
+    if request:
+        target, _, protocol = parsed.statusline.rpartition(" ")
+        if not parsed.protocol or not target or not protocol.upper().startswith("HTTP/"):
+            raise ValueError(f"no request line: {parsed.protocol} {parsed.statusline}"[:80])
+    elif not (parsed.protocol.upper().startswith("HTTP/")
+              and parsed.get_statuscode().isdigit() and len(parsed.get_statuscode()) == 3):
+        raise ValueError(f"no status line: {parsed.protocol} {parsed.statusline}"[:80])
+    return parsed
+
+
+def _raw_headers(raw: bytes | None, *, request: bool) -> StatusAndHeaders | None:
+    """The head to write as received, hop headers renamed; None to rebuild it instead."""
+    if raw is None:
+        return None
+    if not request:
+        raw = _rename_hop_headers(raw)
+    try:
+        return _WireHead(raw, parse_http_head(raw, request=request))
+    except ValueError:
+        return None
+
+
+def _rename_hop_headers(raw: bytes) -> bytes:
+    """``raw`` with each hop header's name replaced, the rest of its line as received."""
+    lines = raw.split(b"\n")  # lines as an HTTP parser takes them (a lone CR ends none)
+    for number, line in enumerate(lines[1:], 1):
+        name, colon, rest = line.partition(b":")
+        if not colon or line[:1] in (b" ", b"\t"):
+            continue  # a continuation line, or no header line at all
+        renamed = _HOP_HEADERS.get(name.strip().decode("latin-1").lower())
+        if renamed:
+            lines[number] = renamed.encode("ascii") + colon + rest
+    return b"\n".join(lines)
+
+
+def _whole_seconds(date: str) -> str:
+    """A WARC-Date without its fraction of a second (``…T01:02:03.456Z`` → ``…T01:02:03Z``)."""
+    stem, dot, fraction = date.partition(".")
+    return f"{stem}Z" if dot and fraction.endswith("Z") else date
 
 
 def _reason(status: int) -> str:
@@ -342,10 +450,21 @@ def _request_target(url: str) -> str:
 
 # --- reading and repair -----------------------------------------------------------------
 
+# Names of finished WARC and ARC files (ours are ".warc.gz"; imported ones may be any).
+ARCHIVE_SUFFIXES = (".warc.gz", ".warc", ".arc.gz", ".arc")
+
+
+def is_archive_file(name: str) -> bool:
+    """True for a WARC or ARC file name; ``.open`` and ``.torn`` files are not finished."""
+    return name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
 def warc_files(archive: Path) -> list[Path]:
-    """Finished WARC files of an archive, oldest name first."""
+    """Finished WARC and ARC files of an archive, oldest name first (imported files too)."""
     directory = warc_dir(archive)
-    return sorted(directory.glob(f"*{WARC_SUFFIX}")) if directory.is_dir() else []
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if is_archive_file(p.name) and p.is_file())
 
 
 _INFLATE_STEP = 1 << 20  # bytes of output at most per decompression call
@@ -453,7 +572,12 @@ def repair_open_files(directory: Path) -> list[tuple[str, int]]:
 
 
 def _pointed_file(archive: Path, location: dict[str, Any]) -> Path:
-    path = warc_dir(archive) / location["filename"]
+    """The file a pointer names, in ``DIR/warc/`` only: a damaged or tampered pointer naming
+    a path elsewhere is refused."""
+    name = str(location["filename"])
+    if not name or name != Path(name).name or name.startswith("."):
+        raise ValueError(f"a WARC pointer names {name!r}, not a file of {WARC_DIR}/")
+    path = warc_dir(archive) / name
     if not path.exists():  # still being written by a running crawl
         path = path.with_name(path.name + OPEN_SUFFIX)
     return path
@@ -464,7 +588,7 @@ def record_headers_at(archive: Path, location: dict[str, Any]) -> Any:
     pointer's length is not trusted with memory (a damaged one could say gigabytes)."""
     with _pointed_file(archive, location).open("rb") as handle:
         handle.seek(location["offset"])
-        return next(iter(ArchiveIterator(handle)))
+        return next(iter(ArchiveIterator(handle, arc2warc=True)))  # ARC too
 
 
 class Prefix:
@@ -485,8 +609,13 @@ class Prefix:
 def describe_error(exc: BaseException, limit: int = 120) -> str:
     """One printable line for a reader's error: garbled files put their raw bytes into
     warcio's messages, which must not reach a terminal as control characters."""
-    text = f"{type(exc).__name__}: {exc}"[:limit]
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    return printable(f"{type(exc).__name__}: {exc}", limit)
+
+
+def printable(text: str, limit: int = 120) -> str:
+    """``text`` cut to ``limit`` characters, anything unprintable escaped: what a damaged
+    file says (a URI, a header) is shown, never sent to a terminal raw."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text[:limit])
 
 
 class PayloadTooLarge(ValueError):
@@ -511,7 +640,7 @@ def read_payload_at(archive: Path, location: dict[str, Any],
     stream and at most ``cap`` bytes of it (``PayloadTooLarge`` beyond)."""
     with _pointed_file(archive, location).open("rb") as handle:
         handle.seek(location["offset"])
-        record = next(iter(ArchiveIterator(handle)))
+        record = next(iter(ArchiveIterator(handle, arc2warc=True)))
         return record, read_capped(record.content_stream(), cap)
 
 
@@ -537,32 +666,24 @@ def response_captures(archive: Path, wanted: Callable[[str], bool],
 def _scan_responses(archive: Path, path: Path, wanted: Callable[[str], bool],
                     captures: list[WarcLocation], problems: list[str]) -> None:
     """Add ``path``'s wanted captures up to the first damage, which is reported."""
-    damage = gzip_damage(path)
-    limit = damage[0] if damage else path.stat().st_size
-    good = 0
+    from archive.sources import compression, iter_records  # sources reads through this
+
     try:
-        with path.open("rb") as handle:
-            records = ArchiveIterator(Prefix(handle, limit))
-            for record in records:
-                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-                take = record.rec_type == "response" and wanted(uri)
-                status = record.http_headers.get_statuscode() if record.http_headers else ""
-                records.read_to_end()
-                offset, length = records.get_record_offset(), records.get_record_length()
-                if offset + length > limit:
-                    break  # the torn record warcio would hand over short
-                good = offset + length
-                if take and status == "200":
-                    captures.append(WarcLocation(
-                        path.name, offset, length,
-                        record.rec_headers.get_header("WARC-Record-ID"),
-                        record.rec_headers.get_header("WARC-Date"),
-                    ))
-    except Exception as exc:  # whatever garbled bytes make warcio raise
-        if damage is None or good < damage[0]:
-            damage = good, f"unreadable: {describe_error(exc)}"
-    if damage is not None:
+        whole = compression(path) == "whole"
+    except OSError as exc:
+        problems.append(f"{WARC_DIR}/{path.name}: unreadable: {describe_error(exc)}")
+        return
+    if whole:  # offsets in it would be decompressed bytes no pointer can seek to
+        problems.append(f"{WARC_DIR}/{path.name}: not used: one gzip stream for all its "
+                        "records; `newsarc import` stores such a file decompressed")
+        return
+    found: list[str] = []
+    for info, _payload in iter_records(path, found):
+        if info.rec_type == "response" and info.status == 200 and wanted(info.uri):
+            captures.append(WarcLocation(path.name, info.offset, info.length,
+                                         info.record_id or "", info.date))
+    for line in found:
         problems.append(
-            f"{WARC_DIR}/{path.name}: damaged at byte {damage[0]} ({damage[1]}); its records "
-            f"before that byte were used, the rest of the file was not (newsarc verify "
-            f"{archive} lists the damage)")
+            f"{WARC_DIR}/{line.removeprefix(str(path.parent) + '/')}; its records before "
+            f"that byte were used, the rest of the file was not (newsarc verify {archive} "
+            "lists the damage)")

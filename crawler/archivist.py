@@ -23,7 +23,15 @@ from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 from archive.catalog import Catalog, has_catalog
 from archive.index import WriteTimeIndex, update_index
 from archive.session import ArchiveSession
-from archive.warc import DEFAULT_MAX_SIZE, Exchange, WarcWriter, repair_open_files, warc_dir
+from archive.warc import (
+    DEFAULT_MAX_SIZE,
+    DEFAULT_WARC_VERSION,
+    WARC_VERSIONS,
+    Exchange,
+    WarcWriter,
+    repair_open_files,
+    warc_dir,
+)
 from crawler.storage import (
     describe,
     is_storage_error,
@@ -126,6 +134,7 @@ class Archivist:
             prefix=settings.get("NEWSARC_WARC_PREFIX") or "newsarc",
             max_size=settings.getint("NEWSARC_WARC_MAX_SIZE") or DEFAULT_MAX_SIZE,
             index=WriteTimeIndex(self.directory),
+            warc_version=_warc_version(settings),
         )
 
     def spider_opened(self, spider: Any) -> None:
@@ -305,13 +314,22 @@ def _write_run_file(archive: Path, summary: dict[str, Any]) -> None:
     atomic_write(runs / f"{name}.json", json.dumps(summary, indent=2) + "\n", root=archive)
 
 
+def _warc_version(settings: Any) -> str:
+    """``NEWSARC_WARC_VERSION``, checked: a crawl must not start writing what was not asked."""
+    value = str(settings.get("NEWSARC_WARC_VERSION") or DEFAULT_WARC_VERSION).strip()
+    if value not in WARC_VERSIONS:
+        raise ValueError(f"NEWSARC_WARC_VERSION={value}: give {' or '.join(WARC_VERSIONS)}")
+    return value
+
+
 def _warcinfo(settings: Any) -> dict[str, str]:
+    warc = _warc_version(settings)
     return {
         "software": f"newsarc/{settings.get('NEWSARC_VERSION')} "
                     f"(warcio/{version('warcio')}; Scrapy/{version('scrapy')})",
-        "format": "WARC File Format 1.1",
+        "format": f"WARC File Format {warc}",
         "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
-                      "warc-format/warc-1.1/",
+                      f"warc-format/warc-{warc}/",
         "http-header-user-agent": settings.get("USER_AGENT"),
         "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
         "crawl-settings": ", ".join(

@@ -10,6 +10,7 @@ from scrapy.http import Response
 
 from archive.warc import Exchange, payload_digest
 from crawler.archivist import ArchiveUnwritable, Archivist
+from crawler.rawhttp import WireHeads, take_wire_heads
 
 __all__ = ["ArchiveUnwritable", "WarcMiddleware"]
 
@@ -17,6 +18,13 @@ __all__ = ["ArchiveUnwritable", "WarcMiddleware"]
 class WarcMiddleware:
     """Hands every HTTP exchange to the archivist (``crawler/archivist.py``), which writes
     it to WARC files, the bytes as the server sent them.
+
+    The heads are those the download handler recorded on the wire (``crawler/rawhttp.py``):
+    status line, header names, case, order and repeats as they were.  A head it could not
+    record (another download handler, a Scrapy without the private parts) is rebuilt from
+    Scrapy's headers, and counted: ``newsarc/warc/response_head_rebuilt`` and
+    ``newsarc/warc/request_head_rebuilt``.  The body is Scrapy's: de-chunked, still
+    content-encoded.
 
     It sits next to the downloader (order 950, after HttpCompressionMiddleware's 590 in
     the response direction), so it sees responses before Scrapy decompresses them, and
@@ -48,15 +56,19 @@ class WarcMiddleware:
         refers_to = request.meta.get("newsarc_refers_to")
         unchanged = response.status == 304 or (
             response.status == 200 and digest == (refers_to or {}).get("payload_digest"))
+        heads = take_wire_heads(request, response)
         location, kind = self.archivist.archive_exchange(
-            _exchange(request, response), digest, refers_to, unchanged)
+            _exchange(request, response, heads), digest, refers_to, unchanged)
+        for head, name in ((heads.response, "response"), (heads.request, "request")):
+            if head is None:
+                self.crawler.stats.inc_value(f"newsarc/warc/{name}_head_rebuilt")
         request.meta["warc_kind"] = kind
         request.meta["warc"] = location
         request.meta["warc_payload_digest"] = digest
         return response
 
 
-def _exchange(request: Request, response: Response) -> Exchange:
+def _exchange(request: Request, response: Response, heads: WireHeads) -> Exchange:
     host = request.url.split("://", 1)[-1].split("/", 1)[0]
     request_headers = [("Host", host)] + _pairs(request.headers)
     return Exchange(
@@ -69,6 +81,8 @@ def _exchange(request: Request, response: Response) -> Exchange:
         body=response.body,
         protocol=response.protocol or "HTTP/1.1",
         ip_address=str(response.ip_address) if response.ip_address else None,
+        raw_head=heads.response,
+        raw_request_head=heads.request,
     )
 
 

@@ -180,6 +180,14 @@ NEWSARC_DRIFT_MIN_PAGES = 10
 NEWSARC_WARC = True
 NEWSARC_WARC_MAX_SIZE = 1_000_000_000  # rotate files at this size (bytes)
 NEWSARC_WARC_PREFIX = "newsarc"  # file names: PREFIX-TIME-HOST-PID-TOKEN.warc.gz
+# "1.0" for readers that know no WARC/1.1 (hanzo warctools, warc-knot); `--warc-version`.
+NEWSARC_WARC_VERSION = "1.1"
+# Scrapy's HTTP/1.1 handler, also recording each exchange's heads as they crossed the wire,
+# for the WARC records (crawler/rawhttp.py).
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.rawhttp.WireHeadsDownloadHandler",
+    "https": "crawler.rawhttp.WireHeadsDownloadHandler",
+}
 # Fetch the images, stylesheets and scripts of each article page on the site's own host,
 # so that a replayed page looks like the original.
 NEWSARC_PAGE_REQUISITES = True

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+
+if TYPE_CHECKING:  # replay's data type; the crawl and extraction never load replay
+    from archive.replay import AliasRule
 
 CANONICAL_ARTICLE_PATH = "/news/article.html"  # the one path an article is recorded under
 ARTICLE_PATHS = frozenset(
@@ -99,3 +103,13 @@ def page_article_id(url: str) -> int | None:
         return int(numbers[-1])
     digest = hashlib.sha256(page_url(url).encode("utf-8")).hexdigest()
     return int(digest[:_DERIVED_ID_HEX], 16)
+
+
+def replay_aliases() -> AliasRule:
+    """The mediaOn article URL family for replay: every article path names the article by
+    ``no``, and the crawl records it under the canonical path only (``archive.replay``)."""
+    from archive.replay import AliasRule
+
+    return AliasRule(canonical_path=CANONICAL_ARTICLE_PATH, key="no",
+                     alias_paths=ARTICLE_PATHS - {CANONICAL_ARTICLE_PATH},
+                     value_pattern=_ID_RE.pattern.strip("^$"))

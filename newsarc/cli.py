@@ -164,18 +164,33 @@ def _parser() -> argparse.ArgumentParser:
                               "published later) are redesigned; default: all")
     replica.set_defaults(handler=_cmd_replica)
 
-    verify = commands.add_parser("verify", help="check an archive's WARC digests and pointers")
-    verify.add_argument("archive", metavar="DIR", type=Path)
+    verify = commands.add_parser(
+        "verify", help="check an archive's WARC digests and pointers, or any WARC/ARC files")
+    verify.add_argument("inputs", metavar="FILE_OR_DIR", type=Path, nargs="+",
+                        help="a newsarc archive, WARC/ARC files (.warc, .warc.gz, .arc, "
+                             ".arc.gz), or folders of them (searched below)")
     _max_payload_option(verify)
     verify.set_defaults(handler=_cmd_verify)
 
     reextract = commands.add_parser("reextract", help="rebuild the corpus from the WARC files")
-    reextract.add_argument("archive", metavar="DIR", type=Path)
+    reextract.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR", type=Path,
+                           help="a newsarc archive, or WARC/ARC files and folders of them")
     reextract.add_argument("--out", type=Path, metavar="FILE",
-                           help="outside DIR; default: ./<DIR's name>.reextracted.jsonl")
-    reextract.add_argument("--profile", default=DEFAULT_PROFILE, help="outlet profile")
-    _max_payload_option(reextract)
+                           help="outside the inputs; default: ./<first input's name>"
+                                ".reextracted.jsonl")
+    _import_options(reextract)
     reextract.set_defaults(handler=_cmd_reextract)
+
+    imports = commands.add_parser("import", help="make an archive of WARC/ARC files made "
+                                                 "elsewhere (wget, Heritrix, the Internet "
+                                                 "Archive...)")
+    imports.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR", type=Path,
+                         help="WARC/ARC files (.warc, .warc.gz, .arc, .arc.gz), folders of "
+                              "them, or a newsarc archive")
+    imports.add_argument("--out", required=True, type=Path, metavar="DIR",
+                         help="archive directory (new, or one to add to)")
+    _import_options(imports)
+    imports.set_defaults(handler=_cmd_import)
 
     replay = commands.add_parser("replay", help="replay archived pages with pywb")
     replay.add_argument("archive", metavar="DIR", type=Path)
@@ -186,6 +201,9 @@ def _parser() -> argparse.ArgumentParser:
     wacz = commands.add_parser("wacz", help="package an archive as a WACZ file")
     wacz.add_argument("archive", metavar="DIR", type=Path)
     wacz.add_argument("--out", required=True, type=Path, metavar="FILE.wacz")
+    wacz.add_argument("--replayweb-config", type=Path, metavar="FILE.json",
+                      help="also write the config a page embedding the WACZ passes to "
+                           "ReplayWeb.page, so every form of an article link replays it")
     wacz.set_defaults(handler=_cmd_wacz)
 
     export = commands.add_parser("export", help="export the corpus for research tools")
@@ -233,6 +251,17 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--size", type=int, default=240, help="number of replica articles")
     demo.set_defaults(handler=_cmd_demo)
     return parser
+
+
+def _import_options(parser: argparse.ArgumentParser) -> None:
+    """What ``import`` and ``reextract`` share: they read and extract alike."""
+    parser.add_argument("--site", metavar="HOST",
+                        help="the outlet's host (default: the most frequent host among "
+                             "the HTTP 200 HTML responses); other hosts are not extracted")
+    parser.add_argument("--profile", default=DEFAULT_PROFILE, help="outlet profile")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="extraction processes (default: every core)")
+    _max_payload_option(parser)
 
 
 def _max_payload_option(parser: argparse.ArgumentParser) -> None:
@@ -286,6 +315,9 @@ def _crawl_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="any Scrapy or NEWSARC_ setting")
     parser.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log")
+    parser.add_argument("--warc-version", metavar="1.0|1.1",
+                        help="WARC version of the files written (default 1.1; 1.0 for "
+                             "older readers such as warctools)")
 
 
 # --- crawl ------------------------------------------------------------------------------
@@ -337,8 +369,25 @@ def _check_crawl_options(args: argparse.Namespace) -> None:
             raise ValueError(f"{option} {value}: article numbers are 0 or more")
     if args.from_id is not None and args.to_id is not None and args.from_id > args.to_id:
         raise ValueError(f"--from-id {args.from_id} is after --to-id {args.to_id}")
+    _check_warc_version(args)
     if args.redis:
         _check_redis(args.redis)
+
+
+def _check_warc_version(args: argparse.Namespace) -> None:
+    """``--warc-version`` (or ``-s NEWSARC_WARC_VERSION``) one newsarc writes; the option
+    becomes that setting, so that a crawl, a pool and each distributed worker get it."""
+    from archive.warc import WARC_VERSIONS
+
+    versions = " or ".join(WARC_VERSIONS)
+    if args.warc_version is not None:
+        if args.warc_version not in WARC_VERSIONS:
+            raise ValueError(f"--warc-version {args.warc_version}: give {versions}")
+        args.set = [*args.set, f"NEWSARC_WARC_VERSION={args.warc_version}"]
+    for pair in args.set:
+        name, _, value = pair.partition("=")
+        if name == "NEWSARC_WARC_VERSION" and value.strip() not in WARC_VERSIONS:
+            raise ValueError(f"-s {pair}: NEWSARC_WARC_VERSION takes {versions}")
 
 
 def _check_redis(url: str) -> None:
@@ -450,30 +499,63 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 # --- archive commands -------------------------------------------------------------------
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from archive.verify import verify
+    from archive.verify import verify_inputs
 
-    report = verify(args.archive, args.max_payload)
+    if args.max_payload < 1:
+        raise ValueError(f"--max-payload {args.max_payload}: give 1 or more bytes")
+    report = verify_inputs(args.inputs, args.max_payload)
     for problem in report.problems:
         print(f"problem: {problem}")
+    for skipped in report.not_checked:  # named, so nobody takes them for checked
+        print(f"note: {skipped}")
     for note in report.oversized:  # sound, but a reader should not inflate these
         print(f"note: {note}")
     print(report.summary())
     return EXIT_OK if report.sound else EXIT_FAILED
 
 
+def _check_import_options(args: argparse.Namespace) -> None:
+    if args.jobs < 1:
+        raise ValueError(f"--jobs {args.jobs}: give 1 or more processes")
+    if args.max_payload < 1:
+        raise ValueError(f"--max-payload {args.max_payload}: give 1 or more bytes")
+
+
 def _cmd_reextract(args: argparse.Namespace) -> int:
-    from archive.warc import warc_files
     from crawler.reextract import write_reextracted
 
-    if not warc_files(args.archive):
-        raise ValueError(f"{args.archive} has no finished WARC files")
-    out = args.out or Path(f"{args.archive.resolve().name}.reextracted.jsonl")
-    _outside(out, args.archive)
-    report = write_reextracted(args.archive, out, args.profile, max_payload=args.max_payload)
+    _check_import_options(args)
+    out = args.out or Path(f"{args.inputs[0].resolve().name}.reextracted.jsonl")
+    for source in args.inputs:
+        _outside(out, source)
+    report = write_reextracted(args.inputs, out, args.profile, max_payload=args.max_payload,
+                               jobs=args.jobs, site=args.site)
+    for note in report.notes:
+        print(f"newsarc reextract: note: {note}", file=sys.stderr)
     for problem in report.problems:
         print(f"newsarc reextract: {problem}", file=sys.stderr)
     failed = f"; {len(report.problems)} problem(s), listed on stderr" if report.problems else ""
-    print(f"{report.records} records re-extracted from the WARC files into {out}{failed}")
+    print(f"{report.written} records re-extracted from the WARC files into {out}{failed}")
+    return EXIT_FAILED if report.problems else EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from archive.lock import ArchiveLocked
+    from crawler.importer import import_files
+
+    _check_import_options(args)
+    try:
+        report = import_files(args.inputs, args.out, site=args.site, profile=args.profile,
+                              jobs=args.jobs, max_payload=args.max_payload)
+    except ArchiveLocked as exc:
+        print(f"newsarc import: {exc}; not started", file=sys.stderr)
+        return EXIT_LOCKED
+    for note in report.notes:
+        print(f"note: {note}")
+    for problem in report.problems:
+        print(f"newsarc import: {problem}", file=sys.stderr)
+    print(report.site_line())
+    print(report.summary())
     return EXIT_FAILED if report.problems else EXIT_OK
 
 
@@ -486,8 +568,10 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     _listenable(args.host, args.port)
     patch_all()  # pywb runs on gevent, as its own `wayback` command does
     from archive.replay import serve
+    from crawler.urls import replay_aliases
 
-    serve(args.archive, args.host, args.port)
+    # Any form of an article link replays that article (never another), as on the site.
+    serve(args.archive, args.host, args.port, rules=[replay_aliases()])
     return EXIT_OK
 
 
@@ -495,8 +579,19 @@ def _cmd_wacz(args: argparse.Namespace) -> int:
     from archive.wacz import package
 
     _outside(args.out, args.archive)
+    if args.replayweb_config:
+        _outside(args.replayweb_config, args.archive, "--replayweb-config")
     pages = package(args.archive, args.out)
     print(f"{args.out}: WACZ with {pages} article pages")
+    if args.replayweb_config:
+        from archive.safeio import atomic_write
+        from archive.wacz import replayweb_config
+        from crawler.urls import replay_aliases
+
+        config = replayweb_config(args.archive, [replay_aliases()])
+        atomic_write(args.replayweb_config, json.dumps(config) + "\n")
+        print(f"{args.replayweb_config}: ReplayWeb.page config "
+              f"(<replay-web-page config='...'>), {len(config['fuzzy'])} rule(s)")
     return EXIT_OK
 
 

@@ -134,7 +134,7 @@ def test_verify_passes_and_catches_damage(archive, tmp_path):
     output = bad.stdout.decode()
     assert f"(id {records[0]['id']})" in output
     assert f"{tampered.name} @" in output and "digest" in output
-    assert f"{cut.name}: truncated" in output
+    assert f"{cut.name} @" in output and ": damaged: cut off" in output
 
 
 def tamper_copy(source, target):
@@ -182,7 +182,7 @@ def test_wacz_package(archive, tmp_path):
 
 
 def test_archive_commands_reject_a_directory_that_is_no_archive(tmp_path):
-    for command in ("verify", "reextract"):
+    for command in ("reextract",):  # verify reads any folder: test_sources.py
         result = run(NEWSARC, command, str(tmp_path))
         assert result.returncode == 2, command
         assert result.stderr.decode().startswith(f"newsarc {command}: "), command

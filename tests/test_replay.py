@@ -173,9 +173,10 @@ def test_replayweb_page_replays_an_article_from_the_wacz(archive, replica, tmp_p
             browser.close()
 
 
-def replayed_frame(page, url: str, views: int = 3, timeout: float = 20):
+def replayed_frame(page, url: str, views: int = 3, timeout: float = 20, shown=None):
     """The frame ReplayWeb.page replays ``url`` in, once its page has a headline (the
-    service worker first loads the WACZ's index), within ``views`` views of the page.
+    service worker first loads the WACZ's index), within ``views`` views of the page;
+    with ``shown(frame)``, what that says once it says anything but None.
 
     ReplayWeb.page's loading races its service worker: its replay frame sometimes
     navigates before the worker serves it, and then stays empty (on this machine a first
@@ -188,7 +189,13 @@ def replayed_frame(page, url: str, views: int = 3, timeout: float = 20):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for frame in page.frames:
-                if frame.url.endswith("mp_/" + url) and frame.query_selector("div.art_top h2"):
+                if not frame.url.endswith("mp_/" + url):
+                    continue
+                if shown is not None:
+                    answer = shown(frame)
+                    if answer is not None:
+                        return answer
+                elif frame.query_selector("div.art_top h2"):
                     return frame
             page.wait_for_timeout(250)
     raise AssertionError(f"ReplayWeb.page did not replay {url} in {views} views: frames "

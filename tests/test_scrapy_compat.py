@@ -86,7 +86,8 @@ def test_no_other_module_reaches_into_scrapy():
     """What crawler/scrapy_compat.py does is done nowhere else (nor the hacks it replaced:
     a Crawler built by hand, extension-list surgery, a patched sys.modules)."""
     private = re.compile(r"\._slot\b|\.nextcall\b|\._create_engine\b|\._apply_settings\b|"
-                         r"middleware\.middlewares\b|\bCrawler\(|EXTENSIONS_BASE|sys\.modules\[")
+                         r"middleware\.middlewares\b|\bCrawler\(|EXTENSIONS_BASE|sys\.modules\[|"
+                         r"\._pool\b|\._factory\b|_Lenient|_quiescentCallback|_newclient")
     found = [f"{path.relative_to(REPO)}:{number}: {line.strip()}"
              for package in ("crawler", "archive", "newsarc")
              for path in sorted((REPO / package).rglob("*.py"))
@@ -94,3 +95,69 @@ def test_no_other_module_reaches_into_scrapy():
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if private.search(line)]
     assert found == []
+
+
+def test_the_private_http_parts_are_still_there():
+    """What ``tee_wire_heads`` relies on: the handler's pool and its protocol factory,
+    Scrapy's lenient protocol and factory, and Twisted writing a request through
+    ``self.transport`` (the transport is swapped for a recording one around that call)."""
+    from scrapy.core.downloader.handlers.http11 import (
+        HTTP11DownloadHandler,
+        _LenientHTTP11ClientFactory,
+        _LenientHTTP11ClientProtocol,
+    )
+    from twisted.web._newclient import HTTP11ClientProtocol
+    from twisted.web.client import HTTPConnectionPool
+
+    assert "_pool" in HTTP11DownloadHandler.__init__.__code__.co_names, \
+        "HTTP11DownloadHandler keeps no _pool: update crawler/scrapy_compat.py"
+    assert "_factory" in HTTP11DownloadHandler.__init__.__code__.co_names, \
+        "HTTP11DownloadHandler no longer sets its pool's _factory: update scrapy_compat.py"
+    assert "_factory" in HTTPConnectionPool._newConnection.__code__.co_names, \
+        "Twisted's pool builds protocols without _factory: update crawler/scrapy_compat.py"
+    assert issubclass(_LenientHTTP11ClientProtocol, HTTP11ClientProtocol)
+    assert "_quiescentCallback" in _LenientHTTP11ClientFactory.buildProtocol.__code__.co_names
+    request = HTTP11ClientProtocol.request.__code__
+    assert {"writeTo", "transport"} <= set(request.co_names), \
+        "HTTP11ClientProtocol.request no longer writes via self.transport: update the tee"
+    assert "dataReceived" in vars(HTTP11ClientProtocol)
+
+
+def test_tee_on_a_handler_without_the_private_parts(caplog):
+    """A Scrapy whose handler has no pool (or whose pool another component re-equipped):
+    no tee, one warning, records rebuilt from Scrapy's headers."""
+    class Pool:
+        _factory = object
+
+    class Handler:
+        _pool = Pool()
+
+    assert scrapy_compat.tee_wire_heads(object()) is False
+    assert scrapy_compat.tee_wire_heads(Handler()) is False
+    assert Handler._pool._factory is object  # left as it was
+    assert caplog.text.count("cannot record HTTP heads as received") == 1
+
+
+def test_heads_are_found_where_twisted_finds_them():
+    head = b"HTTP/1.1 200 OK\r\nA: 1\r\n\r\n"
+    assert scrapy_compat.head_end(head + b"body") == len(head)
+    bare = b"HTTP/1.1 200 OK\nA: 1\n\n"  # bare LF line ends, which Twisted takes
+    assert scrapy_compat.head_end(bare + b"body") == len(bare)
+    assert scrapy_compat.head_end(b"HTTP/1.1 200 OK\r\nA: 1\r\n") == 0  # not ended yet
+    interim = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: <a>\r\n\r\n"
+    assert scrapy_compat.final_response_head(interim + head + b"body") == head
+    assert scrapy_compat.final_response_head(interim) is None
+    assert scrapy_compat.final_response_head(b"HTTP/1.1 200 OK\r\nA: 1") is None
+
+
+def test_the_recorded_heads_leave_the_headers_they_rode_in():
+    from base64 import b64encode
+
+    from scrapy.http import Headers
+
+    headers = Headers({"Content-Type": "text/html",
+                       scrapy_compat.RESPONSE_HEAD_FIELD: b64encode(b"HTTP/1.1 200 OK\r\n\r\n"),
+                       scrapy_compat.REQUEST_HEAD_FIELD: "not base64 at all!"})
+    assert scrapy_compat.pop_wire_heads(headers) == (b"HTTP/1.1 200 OK\r\n\r\n", None)
+    assert list(headers) == [b"Content-Type"]
+    assert scrapy_compat.pop_wire_heads(headers) == (None, None)

@@ -472,7 +472,7 @@ class OutletSpider(scrapy.Spider):
         else:
             result["fetched_at"] = fetched_at(warc["date"]) if warc else utc_now_iso()
             if warc:
-                result["warc"] = warc
+                result["warc"] = _payload_record(response, warc)
             self._capture(number, response, warc)
             # Stored unless --max-articles were reached before it (then the pipeline drops
             # it); a stored article's photos are fetched even if it was the last one
@@ -679,3 +679,21 @@ def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
 
+
+def _payload_record(response: Response, warc: dict[str, Any]) -> dict[str, Any]:
+    """The response record that holds the payload a record was extracted from.
+
+    An unchanged payload (a server that ignores conditional requests) is written as a
+    revisit, which stores no payload; when it still extracts to a new version (the profile
+    changed), that version points at the earlier response record the revisit refers to.
+    """
+    original = response.meta.get("newsarc_refers_to")
+    if response.meta.get("warc_kind") != "revisit" or not original \
+            or response.status == 304:
+        return warc
+    name = original.get("warc_filename") or ""
+    if "/" in name or "\\" in name or name.startswith("."):  # a tampered queue entry's
+        return warc
+    return {"filename": original["warc_filename"], "offset": original["warc_offset"],
+            "length": original["warc_length"], "record_id": original["warc_record_id"],
+            "date": original["warc_date"]}

@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from PIL import Image, ImageDraw
 
-from newsarc.replica import faults, render
+from newsarc.replica import faults, redesign, render
 from newsarc.replica.content import DEFAULT_SKIN, Article, Site, build_site
 
 HTML = "text/html; charset=utf-8"
@@ -210,9 +210,9 @@ def _static(site: Site, path: str, query: dict[str, list[str]], base: str) -> Re
         return Response(200, jpeg(path, 300, 100), "image/jpeg")
     if path == render.LOGO:
         return Response(200, logo_png(), "image/png")
-    if path == render.STYLESHEET:
+    if path in (render.STYLESHEET, redesign.STYLESHEET):
         return Response(200, CSS.encode("utf-8"), "text/css; charset=utf-8")
-    if path in (render.SCRIPT, render.ADS_SCRIPT):
+    if path in (render.SCRIPT, render.ADS_SCRIPT, redesign.SCRIPT):
         return Response(200, JS.encode("utf-8"), "application/javascript; charset=utf-8")
     if path == "/news/banner_click.php":
         no = (_param(query, "no") or "0").strip()
@@ -372,6 +372,9 @@ class _Handler(BaseHTTPRequestHandler):
         if replica.latency:
             time.sleep(replica.latency)  # a server far away, or slow to render
         headers = {k.lower(): v for k, v in self.headers.items()}
+        if replica.ignore_conditional:
+            headers.pop("if-none-match", None)
+            headers.pop("if-modified-since", None)
         site = replica.site
         try:
             if replica.faults:
@@ -423,7 +426,7 @@ class Replica:
                  generation: int = 0, size: int = 240, verbose: bool = False,
                  faults: bool = False, stall: float = 5.0, latency: float = 0.0,
                  skin: str = DEFAULT_SKIN, skin_newest: int | None = None,
-                 planted: tuple[int, ...] = ()) -> None:
+                 planted: tuple[int, ...] = (), ignore_conditional: bool = False) -> None:
         self.site: Site = site if site is not None else build_site(
             size, generation, skin=skin, skin_newest=skin_newest)
         self.size = self.site.size
@@ -435,6 +438,8 @@ class Replica:
         self.request_log: list[str] = []
         self.faults = faults
         self.planted = planted  # far article numbers a page links to (planted_route)
+        # Answer conditional requests in full, as many servers and CDNs do.
+        self.ignore_conditional = ignore_conditional
         self.stall = stall  # seconds a stalled answer waits (faults mode)
         if latency < 0:
             raise ValueError("latency must be >= 0")
