@@ -468,6 +468,12 @@ class Catalog:
 
     # --- page requisites --------------------------------------------------------------
 
+    def warc_filenames(self) -> set[str]:
+        """The WARC files captures or resources were recorded from (crawled or imported)."""
+        rows = self.db.execute(
+            "SELECT warc_filename FROM captures UNION SELECT warc_filename FROM resources")
+        return {row[0] for row in rows if row[0]}
+
     def has_resource(self, url: str) -> bool:
         row = self.db.execute("SELECT 1 FROM resources WHERE url = ?", (url,)).fetchone()
         return row is not None

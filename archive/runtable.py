@@ -3,7 +3,11 @@ export's dataset card show the same columns, from the catalog's ``runs`` table."
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
+
+from archive.safeio import atomic_write
 
 # (heading, key of a run summary, right-aligned): the one definition of a run-table row.
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
@@ -55,3 +59,15 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.1f}"
     return str(value)
+
+
+def write_run_file(archive: Path, summary: dict[str, Any]) -> Path:
+    """``DIR/runs/<start>.json``, the whole summary of one run (a crawl's, an import's),
+    written under a temporary name and renamed when whole, never through a symbolic link
+    (``archive.safeio``)."""
+    runs = archive / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    name = summary["started_at"].replace(":", "").replace("+0000", "Z")
+    path = runs / f"{name}.json"
+    atomic_write(path, json.dumps(summary, indent=2) + "\n", root=archive)
+    return path

@@ -10,7 +10,6 @@ this run's failures.  The spider, the item pipeline and the WARC middleware reac
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from importlib.metadata import version
@@ -22,6 +21,7 @@ from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 
 from archive.catalog import Catalog, has_catalog
 from archive.index import WriteTimeIndex, update_index
+from archive.runtable import write_run_file
 from archive.session import ArchiveSession
 from archive.warc import (
     DEFAULT_MAX_SIZE,
@@ -273,7 +273,7 @@ class Archivist:
             with storage_guard(self.crawler, "corpus"):
                 session.close()
             with storage_guard(self.crawler, "run summary"):
-                _write_run_file(Path(session.directory), summary)
+                write_run_file(Path(session.directory), summary)
         if storage_stopped(self.crawler) and not summary["storage_error"]:
             summary = summarize()  # closing itself hit the full disk: the numbers say so
         self.index_warc()
@@ -301,17 +301,6 @@ class Archivist:
                            describe(exc, self.directory, "index"))
             return
         self.crawler.stats.set_value("newsarc/warc/files_indexed", len(added))
-
-
-def _write_run_file(archive: Path, summary: dict[str, Any]) -> None:
-    """``DIR/runs/<start>.json``, written under a temporary name and renamed when whole,
-    never through a symbolic link (``archive.safeio``)."""
-    from archive.safeio import atomic_write
-
-    runs = archive / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
-    name = summary["started_at"].replace(":", "").replace("+0000", "Z")
-    atomic_write(runs / f"{name}.json", json.dumps(summary, indent=2) + "\n", root=archive)
 
 
 def _warc_version(settings: Any) -> str:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.index import update_index
+from archive.runtable import write_run_file
 from archive.session import ArchiveSession
 from archive.sources import compression, find_inputs, inflate_whole, passed_over
 from archive.timeutil import fetched_at, utc_now_iso
@@ -75,7 +76,7 @@ def import_files(inputs: Sequence[Path], out: Path, *, site: str | None = None,
     try:
         directory = warc_dir(out)
         directory.mkdir(exist_ok=True)
-        known = _catalogued_files(session)
+        known = session.catalog.warc_filenames()
         sources = [s for s in (_store(path, directory, known, report) for path in files) if s]
         chosen = plan(sources, report, site, max_payload)
         catalog = session.catalog
@@ -88,8 +89,9 @@ def import_files(inputs: Sequence[Path], out: Path, *, site: str | None = None,
         if chosen.mediaon and numbers:
             catalog.vouch(min(numbers), max(numbers))
         exit_code = 1 if report.problems else 0
-        catalog.finish_run(session.run_id, "finished", exit_code,
-                           _summary(report, started, time.monotonic() - clock, exit_code))
+        summary = _summary(report, started, time.monotonic() - clock, exit_code)
+        catalog.finish_run(session.run_id, "finished", exit_code, summary)
+        write_run_file(out, summary)
         update_index(out)
     finally:
         session.close()
@@ -145,14 +147,6 @@ def _summary(report: Report, started: str, seconds: float, exit_code: int) -> di
 
 
 # --- the files: linked, copied or decompressed into DIR/warc/ ------------------------------
-
-def _catalogued_files(session: ArchiveSession) -> set[str]:
-    """Names of the WARC files the catalog has captures or resources from: imported (or
-    crawled) already."""
-    rows = session.catalog.db.execute(
-        "SELECT warc_filename FROM captures UNION SELECT warc_filename FROM resources")
-    return {row[0] for row in rows if row[0]}
-
 
 def _store(path: Path, directory: Path, known: set[str], report: Report) -> Source | None:
     """``path`` in ``directory`` under its own name (a whole-file gzip file decompressed,

@@ -229,9 +229,13 @@ def plan(sources: Sequence[Source], report: Report, site: str | None = None,
             report.records += 1
             if info.rec_type not in ("response", "revisit"):
                 continue
-            kept.append((info, source))
+            host = _host(info.uri)
             if info.rec_type == "response" and info.status == 200 and _is_html(info):
-                hosts[_host(info.uri)] += 1
+                hosts[host] += 1
+            # With --site, other hosts' records are counted only: a file of many hosts
+            # (a Common Crawl segment) is not held in memory.
+            if not site or _matches(host, site):
+                kept.append((info, source))
         report.problems += [_renamed(line, source) for line in problems]
     report.html_captures = sum(hosts.values())
     if site:

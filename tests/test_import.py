@@ -209,6 +209,8 @@ def test_import_of_files_from_other_tools(made, crawled, replica, tmp_path):
         (f"{replica.url}{STYLESHEET}",)]
     runs = json.loads(run(NEWSARC, "runs", str(out), "--json").stdout.decode().splitlines()[0])
     assert runs["mode"] == "import" and runs["stats"]["articles_new"] == len(records)
+    run_files = list((out / "runs").glob("*.json"))  # as a crawl leaves its summary
+    assert [json.loads(f.read_text())["mode"] for f in run_files] == ["import"]
     meta = dict(catalog_rows(out, "SELECT key, value FROM meta"))
     assert (int(meta["vouched_low"]), int(meta["vouched_high"])) == (min(got), max(got))
 
